@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+// xemu: a multi-architecture system emulator. Module arrows follow ../shared/ARCHITECTURE.md:
+// xemu -> Boards -> {Targets/*, Devices} -> {Virtio, PCI, Translator} -> Machine.
+import PackageDescription
+
+/// Release builds of guest-running code must not pay for exclusivity checks in hot loops;
+/// every other safety check stays on.
+let hotPathSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "xemu",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "xemu", targets: ["xemu"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // C libraries from Debian packages (llvm-dev, libslirp-dev, libelf-dev, zlib1g-dev).
+        .systemLibrary(name: "CLLVM", path: "Sources/CLLVM"),
+        .systemLibrary(name: "CSlirp", path: "Sources/CSlirp"),
+        .systemLibrary(name: "CElf", path: "Sources/CElf"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        .target(
+            name: "Machine",
+            dependencies: [
+                "CElf", "CZlib", "CSlirp",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: hotPathSettings
+        ),
+        .target(name: "Virtio", dependencies: ["Machine"], swiftSettings: hotPathSettings),
+        .target(name: "Boards", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
+        .executableTarget(
+            name: "xemu",
+            dependencies: [
+                "Boards", "Machine", "Virtio", "CLLVM", "CSlirp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: hotPathSettings
+        ),
+
+        .testTarget(name: "MachineTests", dependencies: ["Machine"]),
+    ]
+)

@@ -1,0 +1,3 @@
+// libelf (Debian libelf-dev): ELF kernel and firmware loading.
+#include <libelf.h>
+#include <gelf.h>
