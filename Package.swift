@@ -37,6 +37,7 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         .target(name: "Virtio", dependencies: ["Machine"], swiftSettings: hotPathSettings),
+        .target(name: "Devices", dependencies: ["Machine"], swiftSettings: hotPathSettings),
         .target(name: "Boards", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
         .executableTarget(
             name: "xemu",
@@ -48,5 +49,6 @@ let package = Package(
         ),
 
         .testTarget(name: "MachineTests", dependencies: ["Machine"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Machine"]),
     ]
 )

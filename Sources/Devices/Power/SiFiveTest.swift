@@ -1,0 +1,33 @@
+import Machine
+
+/// The "sifive,test0" finisher at 0x10_0000 on QEMU's riscv64 `virt` board: a guest ends the
+/// machine by writing one 32-bit word to offset 0.
+///
+/// The low 16 bits select the action: 0x5555 powers off with status 0 (pass), 0x3333 powers
+/// off with the status in the upper 16 bits (fail with that code), 0x7777 resets. Any other
+/// value, any other offset and reads are ignored (reads return 0). The board gives the
+/// callback that stops the CPU and reports the `MachineExit`.
+public final class SiFiveTest: MMIODevice {
+    /// Size of the finisher's register region on `virt`.
+    public static let regionSize: UInt64 = 0x1000
+
+    private let onExit: (MachineExit) -> Void
+
+    /// A finisher that reports the guest's request through `onExit`.
+    public init(onExit: @escaping (MachineExit) -> Void) {
+        self.onExit = onExit
+    }
+
+    public func read(offset: UInt64, size: Int) -> UInt64 { 0 }
+
+    public func write(offset: UInt64, size: Int, value: UInt64) {
+        guard offset == 0, size >= 4 else { return }
+        let word = UInt32(truncatingIfNeeded: value)
+        switch word & 0xFFFF {
+        case 0x5555: onExit(.poweredOff(status: 0))
+        case 0x3333: onExit(.poweredOff(status: Int32(word >> 16)))
+        case 0x7777: onExit(.reset)
+        default: break
+        }
+    }
+}
