@@ -11,6 +11,7 @@ seen_count: .dword 0
     .text
     .align 2
 # Records mcause/mepc/mtval, skips the trapping instruction (2 or 4 bytes), returns.
+# Clobbers t1 and t2.
 handler:
     csrw mscratch, t0
     la t0, seen_cause
@@ -132,7 +133,8 @@ handler:
     la t5, 12b
     CHECKR 27, t4, t5
     ld t4, 16(t3)
-    CHECKR 28, t4, t1                          # mtval is the faulting address
+    addi t5, t3, 1                             # mtval is the faulting address
+    CHECKR 28, t4, t5
     la t0, unexpected_trap
     csrw mtvec, t0
     PASS
