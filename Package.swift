@@ -50,5 +50,11 @@ let package = Package(
 
         .testTarget(name: "MachineTests", dependencies: ["Machine"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Machine"]),
+        // Runs riscv64 guest programs built at test time (Tests/GuestPrograms) on xemu, or on
+        // qemu-system-riscv64 with XEMU_DIFF_TARGET=qemu-system; depends on xemu to build it.
+        .testTarget(
+            name: "GuestProgramTests",
+            dependencies: ["Machine", "xemu"]
+        ),
     ]
 )
