@@ -118,4 +118,40 @@ import Machine
         uart.write(offset: mcr, size: 1, value: 0xFF)
         #expect(uart.read(offset: mcr, size: 1) == 0x1F)
     }
+
+    /// The register sequence of the guest program Tests/GuestPrograms/riscv64/tests/uart.c,
+    /// whose expectations QEMU's UART also meets.
+    @Test func meetsTheGuestUARTProgram() {
+        func r(_ offset: UInt64) -> UInt64 { uart.read(offset: offset, size: 1) }
+        func w(_ offset: UInt64, _ value: UInt64) { uart.write(offset: offset, size: 1, value: value) }
+        w(scr, 0x5A)
+        #expect(r(scr) == 0x5A)
+        #expect(r(lsr) & 0x60 == 0x60)
+        w(lcr, 0x80)
+        w(rbr, 0x0C)
+        w(ier, 0x01)
+        #expect(r(rbr) == 0x0C && r(ier) == 0x01)
+        w(lcr, 0x00)
+        #expect(r(ier) == 0x00)
+        w(iir, 0x07)
+        #expect(r(iir) & 0xC0 == 0xC0)
+        w(iir, 0x00)
+        #expect(r(iir) == 0x01)
+        w(ier, 0x02)
+        #expect(r(iir) & 0x0F == 0x02)
+        #expect(r(iir) & 0x0F == 0x01)
+        w(ier, 0x00)
+        w(mcr, 0x10)
+        #expect(r(lsr) & 1 == 0)
+        w(rbr, 0x5A)
+        #expect(r(lsr) & 1 == 1)
+        #expect(r(rbr) == 0x5A)
+        w(mcr, 0x13)
+        #expect(r(msr) & 0xF0 == 0x30)
+        w(mcr, 0x1C)
+        #expect(r(msr) & 0xF0 == 0xC0)
+        w(mcr, 0x00)
+        #expect(r(lsr) & 0x61 == 0x60)
+        #expect(backend.output.isEmpty)
+    }
 }
