@@ -84,4 +84,19 @@ import Synchronization
         #expect(!hart.level(7))
         #expect(hart.changes == 0)
     }
+
+    @Test func writingMtimePastMtimecmpRaisesMTIPAndBackLowersIt() {
+        let ticks = ManualTicks()
+        let hart = FakeInterruptController()
+        let clint = CLINT(harts: [CLINT.HartLines(hart: hart)], timebase: ticks.timebase)
+        clint.write(offset: 0x4000, size: 8, value: 1_000_000)
+        #expect(!hart.level(7))
+        clint.write(offset: 0xBFF8, size: 8, value: 1_000_000)
+        #expect(hart.level(7))
+        clint.write(offset: 0xBFF8, size: 8, value: 5)
+        #expect(!hart.level(7))
+        ticks.advance(999_995)
+        #expect(clint.read(offset: 0xBFF8, size: 8) == 1_000_000)
+        #expect(hart.level(7)) // a read of mtime notices the passed deadline at once
+    }
 }

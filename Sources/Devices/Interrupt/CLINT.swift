@@ -98,6 +98,7 @@ public final class CLINT: MMIODevice, @unchecked Sendable {
     /// otherwise (the guest moved a register meanwhile) arm again.
     private func timerExpired(hart: Int) {
         state.withLock { state in
+            state.armedDeadline[hart] = nil
             state.updateTimer(hart: hart, now: timebase.now(), timer: timer)
         }
     }
@@ -116,6 +117,9 @@ struct CLINTState: @unchecked Sendable {
     var timeCompare: [UInt64]
     /// MTIP level last driven per hart.
     var timerPending: [Bool]
+    /// The deadline (timebase ticks) armed per hart, so that a guest polling `mtime` does not
+    /// re-arm (and wake) the timer thread on every read.
+    var armedDeadline: [UInt64?]
     /// `mtime` minus the timebase count (the guest may write `mtime`).
     var timeOffset: UInt64 = 0
 
@@ -124,6 +128,7 @@ struct CLINTState: @unchecked Sendable {
         softwareInterrupt = Array(repeating: false, count: harts.count)
         timeCompare = Array(repeating: .max, count: harts.count)
         timerPending = Array(repeating: false, count: harts.count)
+        armedDeadline = Array(repeating: nil, count: harts.count)
     }
 
     /// Drives MTIP for `hart` from `mtime >= mtimecmp` and, while it is low, arms the
@@ -135,12 +140,14 @@ struct CLINTState: @unchecked Sendable {
             timerPending[hart] = pending
             harts[hart].timer.set(pending)
         }
-        if pending {
-            timer.disarm(slot: hart)
-        } else {
-            let (deadline, overflow) = now.addingReportingOverflow(timeCompare[hart] - time)
-            if overflow { timer.disarm(slot: hart) } else { timer.arm(slot: hart, at: deadline) }
+        var deadline: UInt64?
+        if !pending {
+            let (sum, overflow) = now.addingReportingOverflow(timeCompare[hart] - time)
+            deadline = overflow ? nil : sum
         }
+        guard deadline != armedDeadline[hart] else { return }
+        armedDeadline[hart] = deadline
+        if let deadline { timer.arm(slot: hart, at: deadline) } else { timer.disarm(slot: hart) }
     }
 }
 
