@@ -67,10 +67,11 @@ import Testing
         }
 
         let reference = try HostProcess.run(qemuUser, [executables[.linuxUser]!], timeout: .seconds(60))
-        #expect(reference.status == 0 && !reference.timedOut, "qemu-riscv64 failed for seeds \(seeds): status \(reference.status)")
+        #expect(reference.status == 0 && !reference.timedOut,
+                "qemu-riscv64 failed for seeds \(seeds): status \(reference.status), output starts: \(reference.output.prefix(400))")
         let candidate = try runner.run(kernel: executables[.bareMetal]!)
         #expect(candidate.status == 0 && !candidate.timedOut,
-                "\(runner.kind.rawValue) failed for seeds \(seeds): status \(candidate.status), timed out \(candidate.timedOut)")
+                "\(runner.kind.rawValue) failed for seeds \(seeds): status \(candidate.status), timed out \(candidate.timedOut), output starts: \(candidate.output.prefix(400))")
 
         let referenceCases = DumpParser.cases(in: reference.output)
         let candidateCases = DumpParser.cases(in: candidate.output)
