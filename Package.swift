@@ -48,5 +48,6 @@ let package = Package(
         ),
 
         .testTarget(name: "MachineTests", dependencies: ["Machine"]),
+        .testTarget(name: "XemuTests", dependencies: ["xemu", "Machine", "Boards"]),
     ]
 )
