@@ -360,7 +360,7 @@ build_disk() {
     printf 'Hello from the xemu test disk.\n' >"$staging/hello.txt"
     (cd "$staging" && sha256sum hello.txt >hello.sha256)
     rm -f "$OUT/disk.ext4"
-    mke2fs -q -F -t ext4 -L xemu-test -d "$staging" "$OUT/disk.ext4.tmp" 32M
+    mke2fs -q -F -t ext4 -L xemu-test -d "$staging" "$OUT/disk.ext4.tmp" 32M >/dev/null
     mv "$OUT/disk.ext4.tmp" "$OUT/disk.ext4"
     rm -rf "$staging"
     printf '%s\n' "$hash" >"$stamp"
