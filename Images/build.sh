@@ -111,7 +111,7 @@ private_apt() {
         -o Dir::Etc::sourcelist="$state/sources.list" -o Dir::Etc::sourceparts=/dev/null \
         -o Dir::State::Lists="$state/lists" -o Dir::Cache="$state/cache" \
         -o Dir::State::status=/dev/null -o Debug::NoLocking=1 \
-        -o APT::Architecture="$arch" -o APT::Architectures::="$arch" \
+        -o APT::Architecture="$arch" -o APT::Architectures="$arch" \
         -o APT::Sandbox::User="$(id -un)" "$@"
 }
 
@@ -132,7 +132,10 @@ fetch_debs() {
     mkdir -p "$state/lists/partial" "$state/cache/archives/partial"
     printf 'deb [arch=%s signed-by=%s] %s %s main\n' "$arch" "$KEYRING" "$MIRROR" "$suite" >"$state/sources.list"
     say "$suite/$arch packages: updating a private package list"
-    private_apt "$suite" "$arch" apt-get update >/dev/null || fail "apt-get update for $suite/$arch failed (network or mirror $MIRROR)"
+    # apt's output goes to a log, shown only on failure: the host's own apt hooks (which may
+    # try to clean the system's cache) are noise here.
+    private_apt "$suite" "$arch" apt-get update >"$state/apt.log" 2>&1 ||
+        { cat "$state/apt.log" >&2; fail "apt-get update for $suite/$arch failed (network or mirror $MIRROR)"; }
     local wanted=() package real
     for package in "$@"; do
         if [[ $package == linux-image-* ]]; then
@@ -146,8 +149,8 @@ fetch_debs() {
     say "$suite/$arch packages: downloading ${wanted[*]}"
     rm -rf "$DEB_DIR.partial"
     mkdir -p "$DEB_DIR.partial"
-    (cd "$DEB_DIR.partial" && private_apt "$suite" "$arch" apt-get download "${wanted[@]}" >/dev/null) ||
-        fail "downloading ${wanted[*]} ($suite/$arch) failed"
+    (cd "$DEB_DIR.partial" && private_apt "$suite" "$arch" apt-get download "${wanted[@]}" >"$state/apt.log" 2>&1) ||
+        { cat "$state/apt.log" >&2; fail "downloading ${wanted[*]} ($suite/$arch) failed"; }
     touch "$DEB_DIR.partial/.complete"
     rm -rf "$DEB_DIR"
     mv "$DEB_DIR.partial" "$DEB_DIR"

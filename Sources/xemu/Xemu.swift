@@ -34,7 +34,8 @@ struct Xemu: ParsableCommand {
             }
             let message = Self.message(for: error).split(whereSeparator: \.isNewline).joined(separator: "; ")
             let isUsage = exitCode(for: error) == .validationFailure
-            CommandFailure(isUsage ? "\(message) (see 'xemu --help')" : message,
+            let helpCommand = arguments.first == BenchCommand.configuration.commandName ? "bench" : "boot"
+            CommandFailure(isUsage ? "\(message) (see 'xemu \(helpCommand) --help')" : message,
                            status: isUsage ? CommandFailure.usageStatus : CommandFailure.runtimeStatus).report()
         }
     }

@@ -90,6 +90,9 @@ struct KeyTracker {
     }
 
     mutating func accept(_ item: OptionList.Item) throws(ConfigurationError) {
+        guard !item.text.isEmpty else {
+            throw .malformed(option: option, text: "", expected: "KEY=VALUE items separated by single commas")
+        }
         guard known.contains(item.key) else { throw .unknownKey(option: option, key: item.key, known: known) }
         guard item.value != nil else {
             throw .malformed(option: option, text: item.text, expected: "\(item.key)=VALUE")
