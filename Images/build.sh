@@ -163,11 +163,15 @@ recipe_hash() {
     cat "${BASH_SOURCE[0]}" "$@" | sha256sum | cut -c1-16
 }
 
-# begin_part DIR HASH: clears DIR when it was built from another recipe. Returns 1 (skip)
-# when DIR is complete for this recipe.
+# begin_part DIR HASH FILE...: returns 1 (skip) when DIR was built from this recipe and still
+# holds every FILE; otherwise empties DIR for a fresh build.
 begin_part() {
-    local dir=$1 hash=$2
-    if [[ -f $dir/.recipe && $(cat "$dir/.recipe") == "$hash" ]]; then
+    local dir=$1 hash=$2 file complete=yes
+    shift 2
+    for file in "$@"; do
+        [[ -f $dir/$file ]] || complete=no
+    done
+    if [[ $complete == yes && -f $dir/.recipe && $(cat "$dir/.recipe") == "$hash" ]]; then
         return 1
     fi
     rm -rf "$dir"
@@ -269,7 +273,8 @@ build_riscv64() {
     require_package opensbi
     require_package u-boot-qemu
     require_command riscv64-linux-gnu-gcc gcc-riscv64-linux-gnu
-    if ! begin_part "$dir" "$(recipe_hash "$IMAGES"/rootfs/* "$IMAGES"/src/hello-riscv64.*)"; then
+    if ! begin_part "$dir" "$(recipe_hash "$IMAGES"/rootfs/* "$IMAGES"/src/hello-riscv64.*)" \
+        fw_jump.bin fw_dynamic.bin u-boot.bin hello.elf Image initramfs.cpio.gz; then
         say "riscv64: up to date"
         return 0
     fi
@@ -305,7 +310,7 @@ build_riscv64() {
 build_arm64() {
     local dir=$OUT/arm64 work=$OUT/.work/arm64
     require_package u-boot-qemu
-    if ! begin_part "$dir" "$(recipe_hash "$IMAGES"/rootfs/*)"; then
+    if ! begin_part "$dir" "$(recipe_hash "$IMAGES"/rootfs/*)" u-boot.bin Image initramfs.cpio.gz; then
         say "arm64: up to date"
         return 0
     fi
@@ -332,7 +337,7 @@ build_arm64() {
 
 build_x86_64() {
     local dir=$OUT/x86_64 work=$OUT/.work/x86_64
-    if ! begin_part "$dir" "$(recipe_hash "$IMAGES"/rootfs/*)"; then
+    if ! begin_part "$dir" "$(recipe_hash "$IMAGES"/rootfs/*)" bzImage initramfs.cpio.gz; then
         say "x86_64: up to date"
         return 0
     fi
