@@ -56,5 +56,6 @@ let package = Package(
             name: "GuestProgramTests",
             dependencies: ["Machine", "xemu"]
         ),
+        .testTarget(name: "XemuTests", dependencies: ["xemu", "Machine", "Boards"]),
     ]
 )

@@ -11,6 +11,13 @@ public enum BoardCatalog {
         descriptors.first { $0.name == name }
     }
 
+    /// The type that runs guests on the named board, or nil while the board is only planned.
+    public static func boardType(named name: String) -> (any Board.Type)? {
+        switch name {
+        default: nil
+        }
+    }
+
     /// QEMU's `virt` riscv64 map (hw/riscv/virt.c).
     static let virtRISCV64 = BoardDescriptor(
         name: "virt-riscv64", architecture: "riscv64",

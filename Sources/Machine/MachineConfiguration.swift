@@ -26,6 +26,10 @@ public struct MachineConfiguration: Sendable, Equatable {
     public var virtioTransport: VirtioTransportKind?
     /// Stop the guest after this many seconds of wall time.
     public var timeout: Double?
+    /// Which device carries the guest's console (`--console`).
+    public var console: ConsoleKind = .serial
+    /// Offer the guest a virtio entropy device (`--rng`).
+    public var entropyDevice = false
 
     public init(board: String) { self.board = board }
 }
@@ -104,6 +108,9 @@ public enum SerialConfiguration: Sendable, Equatable {
     case stdio
     case file(String)
 }
+
+/// The device behind the guest's console: the board's UART, or a virtio-console port.
+public enum ConsoleKind: String, Sendable, Equatable, CaseIterable { case serial, virtio }
 
 public enum VirtioRingFormat: String, Sendable, Equatable, CaseIterable { case split, packed }
 public enum VirtioTransportKind: String, Sendable, Equatable, CaseIterable { case mmio, pci }

@@ -1,25 +1,42 @@
 import ArgumentParser
-import Boards
-import Machine
 
-/// The `xemu` command. Running a machine is the default; other uses are subcommands.
+/// The `xemu` command. Running a machine (`boot`) is the default subcommand, so
+/// `xemu --board virt-riscv64 --kernel Image` needs no subcommand name.
+///
+/// Every failure ends the same way: one line on stderr starting with `xemu: `, exit status 2
+/// for a bad command line and 1 for a failed run (see `CommandFailure`).
 @main
 struct Xemu: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xemu",
         abstract: "A multi-architecture system emulator.",
         version: XemuVersion.description,
-        subcommands: []
+        subcommands: [BootCommand.self, BenchCommand.self],
+        defaultSubcommand: BootCommand.self
     )
 
-    @Flag(name: .customLong("list-boards"), help: "List the boards and how far each is built.")
-    var listBoards = false
+    static func main() {
+        main(CommandLine.arguments.dropFirst().map { $0 })
+    }
 
-    func run() throws {
-        if listBoards {
-            for board in BoardCatalog.descriptors {
-                print(board.name, board.architecture, board.status, separator: "\t")
+    static func main(_ arguments: [String]) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            exit(withError: nil)
+        } catch let failure as CommandFailure {
+            failure.report()
+        } catch {
+            // ArgumentParser's own outcomes: help and --version exit cleanly with their text;
+            // its parse errors become our one-line usage failure.
+            if exitCode(for: error) == .success {
+                exit(withError: error)
             }
+            let message = Self.message(for: error).split(whereSeparator: \.isNewline).joined(separator: "; ")
+            let isUsage = exitCode(for: error) == .validationFailure
+            let helpCommand = arguments.first == BenchCommand.configuration.commandName ? "bench" : "boot"
+            CommandFailure(isUsage ? "\(message) (see 'xemu \(helpCommand) --help')" : message,
+                           status: isUsage ? CommandFailure.usageStatus : CommandFailure.runtimeStatus).report()
         }
     }
 }

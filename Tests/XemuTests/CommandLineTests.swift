@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+/// Runs the built `xemu` binary the way a user does and checks what a user sees.
+@Suite struct CommandLineTests {
+    /// A bad command line: its arguments (`{file}` stands for an existing file, `{dir}` for an
+    /// existing directory, `{missing}` for a path that does not exist), the exit status, and a
+    /// part of the one stderr line.
+    struct BadInput: CustomTestStringConvertible, Sendable {
+        let arguments: [String]
+        let status: Int32
+        let mentions: String
+        var testDescription: String { arguments.joined(separator: " ") }
+
+        init(_ arguments: [String], status: Int32 = 2, mentions: String) {
+            self.arguments = arguments
+            self.status = status
+            self.mentions = mentions
+        }
+    }
+
+    static let riscv = ["--board", "virt-riscv64"]
+    static let withKernel = riscv + ["--kernel", "{file}"]
+
+    static let badInputs: [BadInput] = [
+        BadInput(["--board", "virt-mips"], mentions: "unknown board 'virt-mips' (known: virt-riscv64, virt-arm64, pc-x86_64)"),
+        BadInput(["--kernel", "{file}"], mentions: "--board is required"),
+        BadInput(riscv + ["--kernel", "{missing}"], mentions: "--kernel: no such file"),
+        BadInput(riscv + ["--kernel", "{dir}"], mentions: "--kernel: '"),
+        BadInput(withKernel + ["--initrd", "{missing}"], mentions: "--initrd: no such file"),
+        BadInput(riscv + ["--bios", "{missing}"], mentions: "--bios: no such file"),
+        BadInput(withKernel + ["--dtb", "{missing}"], mentions: "--dtb: no such file"),
+        BadInput(withKernel + ["--drive", "file={missing}"], mentions: "--drive: no such file"),
+        BadInput(withKernel + ["--share", "{file},tag=t"], mentions: "is not a directory"),
+        BadInput(withKernel + ["--share", "{missing},tag=t"], mentions: "--share: no such file"),
+        BadInput(withKernel + ["--memory", "12X"], mentions: "--memory: '12X' is not a size"),
+        BadInput(withKernel + ["--memory", "8M"], mentions: "--memory: 8M is out of range (allowed: 16M to 64G)"),
+        BadInput(withKernel + ["--memory", "128G"], mentions: "--memory: 128G is out of range"),
+        BadInput(withKernel + ["--smp", "0"], mentions: "--smp: 0 is out of range"),
+        BadInput(withKernel + ["--smp", "65"], mentions: "--smp: 65 is out of range"),
+        BadInput(withKernel + ["--smp", "two"], mentions: "'two'"),
+        BadInput(withKernel + ["--timeout", "0"], mentions: "--timeout: 0 is out of range"),
+        BadInput(withKernel + ["--timeout=-3"], mentions: "--timeout: -3 is out of range"),
+        BadInput(withKernel + ["--timeout", "soon"], mentions: "'soon'"),
+        BadInput(withKernel + ["--drive", "file={file},cache=none"],
+                 mentions: "--drive: unknown option 'cache' (known: file, format, readonly, snapshot, if, serial, queues)"),
+        BadInput(withKernel + ["--drive", "readonly=on"], mentions: "--drive: 'file' is missing"),
+        BadInput(withKernel + ["--netdev", "tap"], mentions: "--netdev: bad value 'tap'"),
+        BadInput(withKernel + ["--netdev", "user,hostfwd=tcp:2222-22"], mentions: "for 'hostfwd'"),
+        BadInput(withKernel + ["--netdev", "user,mac=ff:ff:ff:ff:ff:ff"], mentions: "for 'mac'"),
+        BadInput(withKernel + ["--share", "{dir}"], mentions: "--share: 'tag' is missing"),
+        BadInput(withKernel + ["--serial", "pty"], mentions: "--serial: bad value 'pty'"),
+        BadInput(withKernel + ["--console", "vga"], mentions: "--console: bad value 'vga'"),
+        BadInput(withKernel + ["--virtio-ring", "ring"], mentions: "--virtio-ring: bad value 'ring'"),
+        BadInput(withKernel + ["--virtio-transport", "isa"], mentions: "--virtio-transport: bad value 'isa'"),
+        BadInput(withKernel + ["--dtb", "{file}", "--dump-dtb", "{missing}"], mentions: "--dtb and --dump-dtb cannot be used together"),
+        BadInput(riscv + ["--bios", "none"], mentions: "--bios none needs --kernel"),
+        BadInput(withKernel + ["--share", "{dir},tag=t", "--share", "{dir},tag=t"], mentions: "--share: tag 't' is used twice"),
+        BadInput(withKernel + ["--drive", "file={file}", "--drive", "file={file},readonly=on"], mentions: "is used twice"),
+        BadInput(riscv + ["--append", "quiet"], mentions: "--append needs --kernel"),
+        BadInput(withKernel + ["--frobnicate"], mentions: "'--frobnicate'"),
+        BadInput(riscv + ["--kernel"], mentions: "--kernel"),
+        // Parsed and valid, but the device or the board is not built yet: a runtime failure.
+        BadInput(withKernel + ["--netdev", "user,hostfwd=tcp::2222-:22"], status: 1, mentions: "--netdev is not available yet"),
+        BadInput(withKernel + ["--drive", "file={file},snapshot=on"], status: 1, mentions: "--drive is not available yet"),
+        BadInput(withKernel + ["--share", "{dir},tag=host"], status: 1, mentions: "--share is not available yet"),
+        BadInput(withKernel + ["--smp", "2"], status: 1, mentions: "--smp is not available yet"),
+        BadInput(withKernel + ["--rng"], status: 1, mentions: "--rng is not available yet"),
+        BadInput(withKernel, status: 1, mentions: "board 'virt-riscv64' is planned and cannot run guests yet"),
+    ]
+
+    @Test(arguments: badInputs)
+    func aBadCommandLineGetsOneLineAndAStatus(input: BadInput) throws {
+        let scratch = try Scratch()
+        let file = try scratch.file("file"), dir = try scratch.folder("dir"), missing = scratch.path("missing")
+        let arguments = input.arguments.map {
+            $0.replacingOccurrences(of: "{file}", with: file)
+                .replacingOccurrences(of: "{dir}", with: dir)
+                .replacingOccurrences(of: "{missing}", with: missing)
+        }
+        let result = try XemuBinary.run(arguments)
+        #expect(result.status == input.status)
+        #expect(result.stderrLines.count == 1, "stderr: \(result.stderr)")
+        let line = try #require(result.stderrLines.first)
+        #expect(line.hasPrefix("xemu: "))
+        #expect(line.contains(input.mentions), "stderr: \(line)")
+        #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func listBoardsShowsTheThreeBoards() throws {
+        let result = try XemuBinary.run(["--list-boards"])
+        #expect(result.status == 0)
+        #expect(result.stderr.isEmpty)
+        let rows = result.stdout.split(separator: "\n")
+        #expect(rows.count == 4)
+        for name in ["virt-riscv64", "virt-arm64", "pc-x86_64"] {
+            #expect(rows.contains { $0.hasPrefix(name) && $0.contains("planned") })
+        }
+    }
+
+    @Test func versionNamesXemuAndItsLibraries() throws {
+        let result = try XemuBinary.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("xemu "))
+        #expect(result.stdout.contains("libslirp"))
+    }
+
+    @Test func helpListsTheBootOptions() throws {
+        let result = try XemuBinary.run(["boot", "--help"])
+        #expect(result.status == 0)
+        for option in ["--board", "--kernel", "--drive", "--netdev", "--share", "--memory", "--timeout", "--list-boards"] {
+            #expect(result.stdout.contains(option), "\(option) missing from help")
+        }
+    }
+
+    @Test func benchIsAGroupOfMeasurements() throws {
+        let result = try XemuBinary.run(["bench", "--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Measure parts of xemu without a guest CPU."))
+    }
+}
