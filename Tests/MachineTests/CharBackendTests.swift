@@ -119,3 +119,44 @@ func drain(_ fd: Int32, until text: String) -> String {
         #expect(quit.value == 0)
     }
 }
+
+/// The terminal is restored when xemu dies of a signal or exits without stopping the console.
+/// Each case runs in a child process that opens the parent's pty by name, enters raw mode and
+/// ends; the parent then reads the pty's settings.
+@Suite(.serialized) struct TerminalRestoreOnExitTests {
+    static func withPty(_ body: (Int32, String) async throws -> Void) async throws {
+        var master: Int32 = -1, slave: Int32 = -1
+        #expect(openpty(&master, &slave, nil, nil, nil) == 0)
+        defer { close(master); close(slave) }
+        let name = String(cString: ttyname(slave))
+        try await body(slave, name)
+        var after = termios()
+        tcgetattr(slave, &after)
+        #expect(after.c_lflag & tcflag_t(ICANON | ECHO | ISIG) == tcflag_t(ICANON | ECHO | ISIG))
+    }
+
+    @Test func restoredWhenKilledBySIGTERM() async throws {
+        try await Self.withPty { _, name in
+            await #expect(processExitsWith: .signal(SIGTERM)) { [name = name as String] in
+                let fd = open(name, O_RDWR | O_NOCTTY)
+                let backend = try StdioCharBackend(input: fd, output: fd, messages: fd) {}
+                var raw = termios()
+                tcgetattr(fd, &raw)
+                guard backend.isRawTerminal, raw.c_lflag & tcflag_t(ICANON) == 0 else { exit(3) }
+                kill(getpid(), SIGTERM)
+                sleep(5)
+            }
+        }
+    }
+
+    @Test func restoredWhenExitingWithoutStop() async throws {
+        try await Self.withPty { _, name in
+            await #expect(processExitsWith: .exitCode(7)) { [name = name as String] in
+                let fd = open(name, O_RDWR | O_NOCTTY)
+                let backend = try StdioCharBackend(input: fd, output: fd, messages: fd) {}
+                guard backend.isRawTerminal else { exit(3) }
+                exit(7)
+            }
+        }
+    }
+}
