@@ -149,4 +149,45 @@ func arm64Image(textOffset: UInt64, imageSize: UInt64, flags: UInt64 = 0xA, body
             try Arm64ImageLoader.load(file.path, ramBase: 0x4000_0000, into: memory)
         }
     }
+
+    @Test func namesTheArchitectureOfAForeignKernel() throws {
+        let dir = try HostTools.scratchDirectory()
+        defer { HostTools.remove(dir) }
+        let memory = try GuestMemory(base: 0x4000_0000, size: 4 << 20)
+        var riscv = arm64Image(textOffset: 0x20_0000 - 0x1000, imageSize: 0x2000)
+        riscv.replaceSubrange(56..<60, with: Array("RSC\u{05}".utf8))
+        let file = dir.appendingPathComponent("riscv-Image")
+        try HostTools.write(riscv, to: file)
+        #expect(throws: LoaderError(path: file.path, problem: .wrongArchitecture(
+            found: "riscv64 (a RISC-V Linux Image)", expected: "aarch64 (an arm64 Linux Image)"))) {
+            try Arm64ImageLoader.load(file.path, ramBase: 0x4000_0000, into: memory)
+        }
+        var elf = [UInt8](repeating: 0, count: 128)
+        elf.replaceSubrange(0..<4, with: [0x7F, 0x45, 0x4C, 0x46])
+        elf[18] = 62
+        try HostTools.write(elf, to: file)
+        #expect(throws: LoaderError(path: file.path, problem: .wrongArchitecture(
+            found: "x86_64 (an ELF executable)", expected: "aarch64 (an arm64 Linux Image)"))) {
+            try Arm64ImageLoader.load(file.path, ramBase: 0x4000_0000, into: memory)
+        }
+    }
+}
+
+@Suite struct DeviceTreeLoaderTests {
+    @Test func loadsABlobAndRefusesOthersNamingTheFile() throws {
+        let dir = try HostTools.scratchDirectory()
+        defer { HostTools.remove(dir) }
+        let good = dir.appendingPathComponent("virt.dtb")
+        try HostTools.write(virtLikeTree().flattened(), to: good)
+        #expect(try DeviceTreeLoader.load(good.path) == virtLikeTree())
+
+        let text = dir.appendingPathComponent("virt.dts")
+        try HostTools.write(Array("/dts-v1/; / { };".utf8), to: text)
+        let error = LoaderError(path: text.path, problem: .deviceTree(.badMagic(0x2F64_7473)))
+        #expect(throws: error) { try DeviceTreeLoader.load(text.path) }
+        #expect(error.description == "\(text.path): is not a usable device tree: not a flattened device tree: magic is 0x2f647473, expected 0xd00dfeed")
+
+        let missing = dir.appendingPathComponent("none.dtb").path
+        #expect(throws: LoaderError(path: missing, problem: .cannotOpen(errno: ENOENT))) { try DeviceTreeLoader.load(missing) }
+    }
 }

@@ -42,6 +42,9 @@ struct Arm64ImageHeader: Equatable {
             bytes[offset..<offset + MemoryLayout<T>.size].reversed().reduce(0) { $0 << 8 | T($1) }
         }
         let magic = field(UInt32.self, 56)
+        if magic != Arm64ImageLoader.magic, let found = ImageIdentity.architecture(of: bytes) {
+            throw LoaderError(path: path, problem: .wrongArchitecture(found: found, expected: "aarch64 (an arm64 Linux Image)"))
+        }
         guard magic == Arm64ImageLoader.magic else {
             throw LoaderError(path: path, problem: .notRecognised(
                 "no arm64 Image magic at byte 56 (found 0x\(String(magic, radix: 16)), expected 0x644d5241)"))

@@ -61,7 +61,8 @@ enum ELFFile {
     static func segments(of bytes: [UInt8], path: String, machine: ELFMachine) throws(LoaderError) -> [ELFSegment] {
         func fail(_ problem: LoaderError.Problem) -> LoaderError { LoaderError(path: path, problem: problem) }
         guard bytes.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else {
-            throw fail(.notRecognised("no ELF magic (7f 45 4c 46) at the start"))
+            let guess = ImageIdentity.architecture(of: bytes).map { "; it looks like \($0)" } ?? ""
+            throw fail(.notRecognised("no ELF magic (7f 45 4c 46) at the start\(guess)"))
         }
         // libelf's in-memory reader wants a mutable buffer that outlives the Elf handle.
         let image = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)

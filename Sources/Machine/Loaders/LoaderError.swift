@@ -36,6 +36,8 @@ public struct LoaderError: Error, Equatable, Sendable, CustomStringConvertible {
         case outsideRAM(address: UInt64, length: UInt64)
         /// The compressed image expands past the limit (a damaged file or a gzip bomb).
         case decompressedTooLarge(limit: UInt64)
+        /// A device tree blob (`--dtb`) that does not parse.
+        case deviceTree(DeviceTreeError)
 
         public var description: String {
             switch self {
@@ -50,6 +52,7 @@ public struct LoaderError: Error, Equatable, Sendable, CustomStringConvertible {
             case let .outsideRAM(address, length):
                 "would be loaded at 0x\(String(address, radix: 16))-0x\(String(address &+ length, radix: 16)), outside guest RAM"
             case let .decompressedTooLarge(limit): "decompresses to more than \(limit >> 20) MiB"
+            case let .deviceTree(error): "is not a usable device tree: \(error)"
             }
         }
 
