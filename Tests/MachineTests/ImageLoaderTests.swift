@@ -191,3 +191,46 @@ func arm64Image(textOffset: UInt64, imageSize: UInt64, flags: UInt64 = 0xA, body
         #expect(throws: LoaderError(path: missing, problem: .cannotOpen(errno: ENOENT))) { try DeviceTreeLoader.load(missing) }
     }
 }
+
+/// A riscv64 Image: the arm64 layout with the "RSC\x05" magic at byte 56.
+func riscvImage(textOffset: UInt64, imageSize: UInt64, bodySize: Int = 0x1000) -> [UInt8] {
+    var bytes = arm64Image(textOffset: textOffset, imageSize: imageSize, flags: 0, bodySize: bodySize)
+    bytes.replaceSubrange(56..<60, with: Array("RSC\u{05}".utf8))
+    return bytes
+}
+
+@Suite struct RISCVImageLoaderTests {
+    @Test func loadsAtRAMBasePlusTextOffsetAndZeroesBSS() throws {
+        let dir = try HostTools.scratchDirectory()
+        defer { HostTools.remove(dir) }
+        let memory = try GuestMemory(base: 0x8000_0000, size: 8 << 20)
+        try memory.slice(at: 0x8000_0000, length: 8 << 20).initializeMemory(as: UInt8.self, repeating: 0xFF)
+        let bytes = riscvImage(textOffset: 0x20_0000, imageSize: 0x8000)
+        let file = dir.appendingPathComponent("Image")
+        try HostTools.write(bytes, to: file)
+        let image = try RISCVImageLoader.load(file.path, ramBase: 0x8000_0000, into: memory)
+        #expect(image == LoadedImage(entry: 0x8020_0000, start: 0x8020_0000, end: 0x8020_8000))
+        #expect(try memory.bytes(at: 0x8020_0000, count: bytes.count) == bytes)
+        #expect(try memory.bytes(at: 0x8020_0000 + UInt64(bytes.count), count: 0x8000 - bytes.count).allSatisfy { $0 == 0 })
+    }
+
+    @Test func refusesArm64ImagesShortFilesAndOddOffsets() throws {
+        let dir = try HostTools.scratchDirectory()
+        defer { HostTools.remove(dir) }
+        let memory = try GuestMemory(base: 0x8000_0000, size: 4 << 20)
+        let file = dir.appendingPathComponent("Image")
+        try HostTools.write(arm64Image(textOffset: 0, imageSize: 0x2000), to: file)
+        #expect(throws: LoaderError(path: file.path, problem: .wrongArchitecture(
+            found: "aarch64 (an arm64 Linux Image)", expected: "riscv64 (a RISC-V Linux Image)"))) {
+            try RISCVImageLoader.load(file.path, ramBase: 0x8000_0000, into: memory)
+        }
+        try HostTools.write(Array(riscvImage(textOffset: 0, imageSize: 0)[..<63]), to: file)
+        #expect(throws: LoaderError.self) { try RISCVImageLoader.load(file.path, ramBase: 0x8000_0000, into: memory) }
+        try HostTools.write(riscvImage(textOffset: 0x123, imageSize: 0x2000), to: file)
+        #expect(throws: LoaderError.self) { try RISCVImageLoader.load(file.path, ramBase: 0x8000_0000, into: memory) }
+        try HostTools.write(riscvImage(textOffset: 0x20_0000, imageSize: 4 << 20), to: file)
+        #expect(throws: LoaderError(path: file.path, problem: .outsideRAM(address: 0x8020_0000, length: 4 << 20))) {
+            try RISCVImageLoader.load(file.path, ramBase: 0x8000_0000, into: memory)
+        }
+    }
+}
