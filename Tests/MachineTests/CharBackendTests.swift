@@ -160,3 +160,18 @@ func drain(_ fd: Int32, until text: String) -> String {
         }
     }
 }
+
+@Suite struct StdioEndOfInputTests {
+    @Test func endOfInputThenStopIsSafe() throws {
+        var input: [Int32] = [0, 0], output: [Int32] = [0, 0]
+        #expect(pipe(&input) == 0 && pipe(&output) == 0)
+        defer { [input[0], output[0], output[1]].forEach { close($0) } }
+        let backend = try StdioCharBackend(input: input[0], output: output[1], messages: output[1]) {}
+        _ = [UInt8]("z".utf8).withUnsafeBytes { write(input[1], $0.baseAddress, 1) }
+        close(input[1])                      // end of input: the reader thread ends by itself
+        #expect(eventually { backend.readByte() == UInt8(ascii: "z") })
+        usleep(20_000)
+        backend.stop()                       // must neither hang nor raise SIGPIPE
+        #expect(backend.readByte() == nil)
+    }
+}

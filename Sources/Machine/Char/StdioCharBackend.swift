@@ -18,6 +18,7 @@ public final class StdioCharBackend: CharBackend {
     private let outputFD: Int32
     private let shared: ConsoleInput
     private let outputLock = Mutex(())
+    private let wakeRead: Int32
     private let wakeWrite: Int32
     private let reader: Mutex<HostThread?>
     /// Whether the input is a terminal that was put into raw mode.
@@ -31,19 +32,22 @@ public final class StdioCharBackend: CharBackend {
         guard pipe(&wake) == 0 else { throw .cannotCreatePipe(errno: errno) }
         for fd in wake { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         outputFD = output
+        wakeRead = wake[0]
         wakeWrite = wake[1]
         let shared = ConsoleInput()
         self.shared = shared
         isRawTerminal = TerminalRawMode.enter(input)
-        let wakeRead = wake[0]
+        let wakeFD = wake[0]
         reader = Mutex(HostThread {
-            shared.readLoop(input: input, wake: wakeRead, messages: messages, onQuit: onQuit)
-            close(wakeRead)
+            shared.readLoop(input: input, wake: wakeFD, messages: messages, onQuit: onQuit)
         })
     }
 
     deinit {
         stop()
+        // Both ends stay open until here: the reader may have ended on its own (end of input),
+        // and a wake-up written to a pipe without a reader would raise SIGPIPE.
+        close(wakeRead)
         close(wakeWrite)
     }
 
