@@ -182,3 +182,22 @@ func exerciseAgainstShadow(_ disk: some BlockBackend, shadow: inout [UInt8], see
         }
     }
 }
+
+@Suite struct BlockFileTests {
+    @Test func zeroWriteFallbackZeroesExactlyTheRange() throws {
+        let dir = try HostTools.scratchDirectory()
+        defer { HostTools.remove(dir) }
+        var rng = SeededGenerator(seed: 7)
+        let url = dir.appendingPathComponent("disk.img")
+        var expected = randomBytes(300_000, &rng)
+        try HostTools.write(expected, to: url)
+        let file = try BlockFile.open(url.path, writable: true)
+        // Longer than one 64 KiB chunk, starting and ending mid-chunk.
+        try file.writeZeroes(at: 1_234, length: 200_001)
+        expected.replaceSubrange(1_234..<201_235, with: repeatElement(0, count: 200_001))
+        #expect(try HostTools.read(url) == expected)
+        try file.zero(at: 250_000, length: 10)
+        expected.replaceSubrange(250_000..<250_010, with: repeatElement(0, count: 10))
+        #expect(try HostTools.read(url) == expected)
+    }
+}

@@ -100,6 +100,11 @@ final class BlockFile: @unchecked Sendable {
         guard error == EOPNOTSUPP || error == ENOSYS || error == EINVAL || error == ENODEV else {
             throw .ioFailed(path: path, operation: "discard", errno: error)
         }
+        try writeZeroes(at: offset, length: length)
+    }
+
+    /// Writes zeros over the range, for file systems and devices that cannot punch holes.
+    func writeZeroes(at offset: UInt64, length: UInt64) throws(BlockError) {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 4096)
         defer { chunk.deallocate() }
         chunk.initializeMemory(as: UInt8.self, repeating: 0)
