@@ -37,6 +37,11 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         .target(name: "Virtio", dependencies: ["Machine"], swiftSettings: hotPathSettings),
+        .target(name: "Translator", dependencies: ["Machine"], swiftSettings: hotPathSettings),
+        .target(
+            name: "RISCV64", dependencies: ["Translator", "Machine"], path: "Targets/RISCV64",
+            swiftSettings: hotPathSettings
+        ),
         .target(name: "Boards", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
         .executableTarget(
             name: "xemu",
@@ -48,5 +53,7 @@ let package = Package(
         ),
 
         .testTarget(name: "MachineTests", dependencies: ["Machine"]),
+        .testTarget(name: "TranslatorTests", dependencies: ["Translator", "Machine"]),
+        .testTarget(name: "RISCV64Tests", dependencies: ["RISCV64", "Translator", "Machine"]),
     ]
 )
