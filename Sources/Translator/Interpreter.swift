@@ -25,16 +25,90 @@ extension CPUContext {
         let tlb = self.tlb
         var i = start
         var pc = blockPC
+        var count = retired
+        defer { retired = count }
         while true {
             let op = ops[i]
             let d = Int(op.d), a = Int(op.a), b = Int(op.b)
             let imm = UInt64(bitPattern: op.imm)
-            if op.code.rawValue < IROpcode.load8.rawValue {
-                r[d] = Self.compute(op.code, r[a], r[b], imm, c: op.c)
-                i &+= 1
-                continue
-            }
             switch op.code {
+            case .add: r[d] = r[a] &+ r[b]
+            case .sub: r[d] = r[a] &- r[b]
+            case .and: r[d] = r[a] & r[b]
+            case .or: r[d] = r[a] | r[b]
+            case .xor: r[d] = r[a] ^ r[b]
+            case .shiftLeft: r[d] = r[a] << (r[b] & 63)
+            case .shiftRightLogical: r[d] = r[a] >> (r[b] & 63)
+            case .shiftRightArithmetic: r[d] = UInt64(bitPattern: Self.signed(r[a]) >> Int64(r[b] & 63))
+            case .setLessThan: r[d] = Self.signed(r[a]) < Self.signed(r[b]) ? 1 : 0
+            case .setLessThanUnsigned: r[d] = r[a] < r[b] ? 1 : 0
+            case .addW: r[d] = Self.sext32(r[a] &+ r[b])
+            case .subW: r[d] = Self.sext32(r[a] &- r[b])
+            case .shiftLeftW: r[d] = Self.sext32(r[a] << (r[b] & 31))
+            case .shiftRightLogicalW: r[d] = Self.sext32(UInt64(UInt32(truncatingIfNeeded: r[a]) >> UInt32(r[b] & 31)))
+            case .shiftRightArithmeticW: r[d] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: r[a]) >> Int32(r[b] & 31)))
+            case .mul: r[d] = r[a] &* r[b]
+            case .mulHigh: r[d] = UInt64(bitPattern: Self.signed(r[a]).multipliedFullWidth(by: Self.signed(r[b])).high)
+            case .mulHighUnsigned: r[d] = r[a].multipliedFullWidth(by: r[b]).high
+            case .mulW: r[d] = Self.sext32(r[a] &* r[b])
+            case .divUnsigned: r[d] = r[b] == 0 ? .max : r[a] / r[b]
+            case .remUnsigned: r[d] = r[b] == 0 ? r[a] : r[a] % r[b]
+            case .addImm: r[d] = r[a] &+ imm
+            case .andImm: r[d] = r[a] & imm
+            case .orImm: r[d] = r[a] | imm
+            case .xorImm: r[d] = r[a] ^ imm
+            case .shiftLeftImm: r[d] = r[a] << (imm & 63)
+            case .shiftRightLogicalImm: r[d] = r[a] >> (imm & 63)
+            case .shiftRightArithmeticImm: r[d] = UInt64(bitPattern: Self.signed(r[a]) >> Int64(imm & 63))
+            case .setLessThanImm: r[d] = Self.signed(r[a]) < Self.signed(imm) ? 1 : 0
+            case .setLessThanUnsignedImm: r[d] = r[a] < imm ? 1 : 0
+            case .addImmW: r[d] = Self.sext32(r[a] &+ imm)
+            case .shiftLeftImmW: r[d] = Self.sext32(r[a] << (imm & 31))
+            case .shiftRightLogicalImmW: r[d] = Self.sext32(UInt64(UInt32(truncatingIfNeeded: r[a]) >> UInt32(imm & 31)))
+            case .shiftRightArithmeticImmW: r[d] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: r[a]) >> Int32(imm & 31)))
+            case .loadImm: r[d] = imm
+            case .shiftAdd: r[d] = (r[a] << UInt64(op.c & 63)) &+ r[b]
+            case .shiftAddUnsignedW: r[d] = (UInt64(UInt32(truncatingIfNeeded: r[a])) << UInt64(op.c & 63)) &+ r[b]
+            case .andNot: r[d] = r[a] & ~r[b]
+            case .orNot: r[d] = r[a] | ~r[b]
+            case .xnor: r[d] = ~(r[a] ^ r[b])
+            case .countLeadingZeros: r[d] = UInt64(r[a].leadingZeroBitCount)
+            case .countTrailingZeros: r[d] = UInt64(r[a].trailingZeroBitCount)
+            case .popCount: r[d] = UInt64(r[a].nonzeroBitCount)
+            case .countLeadingZerosW: r[d] = UInt64(UInt32(truncatingIfNeeded: r[a]).leadingZeroBitCount)
+            case .countTrailingZerosW: r[d] = UInt64(UInt32(truncatingIfNeeded: r[a]).trailingZeroBitCount)
+            case .popCountW: r[d] = UInt64(UInt32(truncatingIfNeeded: r[a]).nonzeroBitCount)
+            case .max: r[d] = Self.signed(r[a]) > Self.signed(r[b]) ? r[a] : r[b]
+            case .maxUnsigned: r[d] = r[a] > r[b] ? r[a] : r[b]
+            case .min: r[d] = Self.signed(r[a]) < Self.signed(r[b]) ? r[a] : r[b]
+            case .minUnsigned: r[d] = r[a] < r[b] ? r[a] : r[b]
+            case .signExtendByte: r[d] = UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: r[a])))
+            case .signExtendHalf: r[d] = UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: r[a])))
+            case .zeroExtendHalf: r[d] = r[a] & 0xFFFF
+            case .rotateLeft: r[d] = Self.rotateLeft64(r[a], r[b] & 63)
+            case .rotateRight: r[d] = Self.rotateLeft64(r[a], (64 &- (r[b] & 63)) & 63)
+            case .rotateLeftW: r[d] = Self.sext32(UInt64(Self.rotateLeft32(UInt32(truncatingIfNeeded: r[a]), UInt32(r[b] & 31))))
+            case .rotateRightW: r[d] = Self.sext32(UInt64(Self.rotateLeft32(UInt32(truncatingIfNeeded: r[a]), (32 &- UInt32(r[b] & 31)) & 31)))
+            case .rotateRightImm: r[d] = Self.rotateLeft64(r[a], (64 &- (imm & 63)) & 63)
+            case .rotateRightImmW: r[d] = Self.sext32(UInt64(Self.rotateLeft32(UInt32(truncatingIfNeeded: r[a]), (32 &- UInt32(imm & 31)) & 31)))
+            case .byteReverse: r[d] = r[a].byteSwapped
+            case .bitClear: r[d] = r[a] & ~(1 << (r[b] & 63))
+            case .bitExtract: r[d] = (r[a] >> (r[b] & 63)) & 1
+            case .bitInvert: r[d] = r[a] ^ (1 << (r[b] & 63))
+            case .bitSet: r[d] = r[a] | (1 << (r[b] & 63))
+            case .bitClearImm: r[d] = r[a] & ~(1 << (imm & 63))
+            case .bitExtractImm: r[d] = (r[a] >> (imm & 63)) & 1
+            case .bitInvertImm: r[d] = r[a] ^ (1 << (imm & 63))
+            case .bitSetImm: r[d] = r[a] | (1 << (imm & 63))
+            case .mulHighSignedUnsigned: r[d] = Self.mulHighSignedUnsigned(r[a], r[b])
+            case .div: r[d] = Self.div(r[a], r[b])
+            case .rem: r[d] = Self.rem(r[a], r[b])
+            case .divW: r[d] = Self.divW(r[a], r[b])
+            case .divUnsignedW: r[d] = Self.divUnsignedW(r[a], r[b])
+            case .remW: r[d] = Self.remW(r[a], r[b])
+            case .remUnsignedW: r[d] = Self.remUnsignedW(r[a], r[b])
+            case .orCombineBytes: r[d] = Self.orCombineBytes(r[a])
+
             case .load8, .load8Unsigned, .load16, .load16Unsigned, .load32, .load32Unsigned, .load64:
                 let address = r[a] &+ imm
                 let size = Self.accessSize(op.code)
@@ -51,7 +125,7 @@ extension CPUContext {
                 } else if let v = loadSlow(address, size: size) {
                     raw = v
                 } else {
-                    retired &+= UInt64(op.retired) &- 1
+                    count &+= UInt64(op.retired) &- 1
                     return .fault(.loadAccess(address: address), pc: pc &+ UInt64(op.pcOffset))
                 }
                 switch op.code {
@@ -61,7 +135,6 @@ extension CPUContext {
                 default: break
                 }
                 r[d] = raw
-                i &+= 1
 
             case .store8, .store16, .store32, .store64:
                 let address = r[a] &+ imm
@@ -77,39 +150,32 @@ extension CPUContext {
                     default: p.storeBytes(of: value, as: UInt64.self)
                     }
                 } else if !storeSlow(address, size: size, value: value) {
-                    retired &+= UInt64(op.retired) &- 1
+                    count &+= UInt64(op.retired) &- 1
                     return .fault(.storeAccess(address: address), pc: pc &+ UInt64(op.pcOffset))
                 }
-                i &+= 1
 
             case .loadReserved32, .loadReserved64, .storeConditional32, .storeConditional64, .atomic32, .atomic64:
-                let result = atomic(op, address: r[a], operand: r[b])
-                switch result {
+                switch atomic(op, address: r[a], operand: r[b]) {
                 case .success(let v): r[d] = v
                 case .failure(let f):
-                    retired &+= UInt64(op.retired) &- 1
+                    count &+= UInt64(op.retired) &- 1
                     return .fault(f, pc: pc &+ UInt64(op.pcOffset))
                 }
-                i &+= 1
 
             case .branchEqual, .branchNotEqual, .branchLess, .branchGreaterEqual, .branchLessUnsigned,
                  .branchGreaterEqualUnsigned, .jump:
                 let x = r[a], y = r[b]
-                let taken: Bool
-                switch op.code {
-                case .branchEqual: taken = x == y
-                case .branchNotEqual: taken = x != y
-                case .branchLess: taken = Int64(bitPattern: x) < Int64(bitPattern: y)
-                case .branchGreaterEqual: taken = Int64(bitPattern: x) >= Int64(bitPattern: y)
-                case .branchLessUnsigned: taken = x < y
-                case .branchGreaterEqualUnsigned: taken = x >= y
-                default: taken = true
+                let taken = switch op.code {
+                case .branchEqual: x == y
+                case .branchNotEqual: x != y
+                case .branchLess: Int64(bitPattern: x) < Int64(bitPattern: y)
+                case .branchGreaterEqual: Int64(bitPattern: x) >= Int64(bitPattern: y)
+                case .branchLessUnsigned: x < y
+                case .branchGreaterEqualUnsigned: x >= y
+                default: true
                 }
-                guard taken else {
-                    i &+= 1
-                    continue
-                }
-                retired &+= UInt64(op.retired)
+                guard taken else { break }
+                count &+= UInt64(op.retired)
                 let target = pc &+ UInt64(bitPattern: op.targetOffset)
                 let link = op.link
                 guard link != 0, exitFlags.load(ordering: .relaxed) == 0 else {
@@ -117,17 +183,18 @@ extension CPUContext {
                 }
                 i = Int(link) &- 1
                 pc = target
+                continue
 
             case .jumpIndirect:
-                retired &+= UInt64(op.retired)
+                count &+= UInt64(op.retired)
                 return .indirect(target: (r[a] &+ imm) & ~1)
 
             case .exitToLoop:
-                retired &+= UInt64(op.retired)
+                count &+= UInt64(op.retired)
                 return .indirect(target: pc &+ imm)
 
             case .raise:
-                retired &+= UInt64(op.retired) &- 1
+                count &+= UInt64(op.retired) &- 1
                 let at = pc &+ UInt64(op.pcOffset)
                 let value: UInt64 = switch op.c {
                 case 1: imm >> 32
@@ -142,10 +209,8 @@ extension CPUContext {
 
             case .invalidated:
                 return .invalidated(pc: imm)
-
-            default:
-                preconditionFailure("IR op \(op.code) reached the memory/control dispatch")
             }
+            i &+= 1
         }
     }
 
