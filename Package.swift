@@ -40,7 +40,13 @@ let package = Package(
         ),
         .target(name: "Virtio", dependencies: ["Machine"], swiftSettings: hotPathSettings),
         .target(name: "Devices", dependencies: ["Machine"], swiftSettings: hotPathSettings),
-        .target(name: "Boards", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
+        .target(name: "Translator", dependencies: ["Machine"], swiftSettings: hotPathSettings),
+        .target(
+            name: "RISCV64", dependencies: ["Translator", "Machine"], path: "Targets/RISCV64",
+            swiftSettings: hotPathSettings
+        ),
+        .target(name: "Boards", dependencies: ["RISCV64", "Devices", "Translator", "Virtio", "Machine"],
+                swiftSettings: hotPathSettings),
         .executableTarget(
             name: "xemu",
             dependencies: [
@@ -59,5 +65,7 @@ let package = Package(
             dependencies: ["Machine", "xemu"]
         ),
         .testTarget(name: "XemuTests", dependencies: ["xemu", "Machine", "Boards"]),
+        .testTarget(name: "TranslatorTests", dependencies: ["Translator", "Machine"]),
+        .testTarget(name: "RISCV64Tests", dependencies: ["RISCV64", "Translator", "Machine"]),
     ]
 )

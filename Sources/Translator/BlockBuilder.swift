@@ -1,0 +1,79 @@
+import Machine
+
+/// What a front end fills while it translates one block: the IR ops, plus which guest bytes the
+/// block was made from (so that stores to them invalidate it).
+///
+/// The builder stamps every op with its instruction's PC offset and retired count, so front ends
+/// emit plain ops and precise faults come for free. A block ends at the first control transfer
+/// or system instruction, at `maxInstructions`, or where the next instruction cannot be fetched.
+public struct BlockBuilder: ~Copyable {
+    /// Guest instructions per block at most; keeps `IROp.retired` and `pcOffset` in range.
+    public static let maxInstructions = 128
+
+    /// The guest PC (guest-physical while address translation is off) of the first instruction.
+    public let startPC: UInt64
+    /// The mode flags the block is translated for (part of its cache key).
+    public let flags: UInt64
+    public private(set) var ops: [IROp] = []
+    public private(set) var instructionCount = 0
+    /// Whether a block-ending op has been emitted.
+    public private(set) var isEnded = false
+    /// The guest pages the block's bytes lie in (one, or two when it crosses a page).
+    public private(set) var pages: [UInt64] = []
+    private var currentOffset: UInt16 = 0
+    private let memory: GuestMemory
+
+    init(startPC: UInt64, flags: UInt64, memory: GuestMemory) {
+        self.startPC = startPC
+        self.flags = flags
+        self.memory = memory
+        ops.reserveCapacity(Self.maxInstructions * 2)
+    }
+
+    /// Whether another instruction fits.
+    public var isFull: Bool { instructionCount >= Self.maxInstructions }
+
+    /// Reads 16 bits of guest code, or nil where the address is not RAM.
+    public func fetch16(at pc: UInt64) -> UInt16? {
+        guard let p = memory.hostPointer(pc, length: 2) else { return nil }
+        return UInt16(littleEndian: p.loadUnaligned(as: UInt16.self))
+    }
+
+    /// Starts the next guest instruction, `length` bytes at `pc`; the ops emitted until the next
+    /// call belong to it.
+    public mutating func beginInstruction(at pc: UInt64, length: UInt64) {
+        precondition(!isFull && !isEnded, "a front end emitted past the end of its block")
+        instructionCount += 1
+        currentOffset = UInt16(truncatingIfNeeded: pc &- startPC)
+        notePage(pc >> TLBGeometry.pageShift)
+        notePage((pc &+ length &- 1) >> TLBGeometry.pageShift)
+    }
+
+    private mutating func notePage(_ page: UInt64) {
+        if !pages.contains(page) { pages.append(page) }
+    }
+
+    /// Appends an op of the current instruction.
+    public mutating func emit(_ op: IROp) {
+        var op = op
+        op.retired = UInt8(truncatingIfNeeded: instructionCount)
+        op.pcOffset = currentOffset
+        ops.append(op)
+        switch op.code {
+        case .jump, .jumpIndirect, .exitToLoop, .raise, .invalidated: isEnded = true
+        default: break
+        }
+    }
+
+    /// Appends a direct transfer (a `jump` or a conditional branch) to `target`.
+    public mutating func emitTransfer(_ code: IROpcode, a: UInt8 = 0, b: UInt8 = 0, to target: UInt64) {
+        let offset = Int64(bitPattern: target &- startPC)
+        precondition(offset == Int64(Int32(truncatingIfNeeded: offset)), "a direct transfer spans more than 2 GiB")
+        emit(IROp(code, a: a, b: b, imm: Int64(UInt32(bitPattern: Int32(truncatingIfNeeded: offset)))))
+    }
+
+    /// Appends an `exitToLoop` that resumes at `pc`.
+    public mutating func emitExitToLoop(resumeAt pc: UInt64) {
+        emit(IROp(.exitToLoop, imm: Int64(bitPattern: pc &- startPC)))
+    }
+}

@@ -1,0 +1,177 @@
+import Machine
+import Synchronization
+
+/// The SoftMMU's out-of-line paths: TLB refill, misaligned and page-crossing accesses, MMIO
+/// through the Bus, stores that hit translated code, and the atomic (A-extension style) accesses.
+///
+/// Guest-virtual equals guest-physical until a front end turns address translation on; a page
+/// walk will sit in `refill` and the fast path keeps its shape.
+extension CPUContext {
+    /// Maps the page of `address` in the TLB if all of it is RAM.
+    private func refill(_ address: UInt64) {
+        let base = address & ~TLBGeometry.pageOffsetMask
+        guard let host = memory.hostPointer(base, length: TLBGeometry.pageSize) else { return }
+        let page = base >> TLBGeometry.pageShift
+        let writable = !cache.holdsCode(page: page)
+        tlb[TLBGeometry.index(address)] = TLBEntry(
+            readTag: base, writeTag: writable ? base : TLBEntry.invalidTag,
+            addend: UInt(bitPattern: host) &- UInt(truncatingIfNeeded: base), physicalPage: page)
+    }
+
+    /// A load of `size` bytes that missed the inline path; the value zero-extended, or nil for an
+    /// access fault (neither RAM nor a device region).
+    @inline(never)
+    func loadSlow(_ address: UInt64, size: UInt64) -> UInt64? {
+        if let p = memory.hostPointer(address, length: size) {
+            refill(address)
+            return Self.loadLittleEndian(p, size: size)
+        }
+        if let region = bus.region(containing: address), size &- 1 <= region.last &- address {
+            return region.device.read(offset: address &- region.base, size: Int(size))
+        }
+        return nil
+    }
+
+    /// A store of the low `size` bytes of `value` that missed the inline path; false for an
+    /// access fault. Invalidates translated blocks in the pages it writes.
+    @inline(never)
+    func storeSlow(_ address: UInt64, size: UInt64, value: UInt64) -> Bool {
+        if let p = memory.hostPointer(address, length: size) {
+            invalidateCode(address, size: size)
+            Self.storeLittleEndian(p, size: size, value: value)
+            refill(address)
+            return true
+        }
+        if let region = bus.region(containing: address), size &- 1 <= region.last &- address {
+            region.device.write(offset: address &- region.base, size: Int(size), value: value)
+            return true
+        }
+        return false
+    }
+
+    private func invalidateCode(_ address: UInt64, size: UInt64) {
+        let first = address >> TLBGeometry.pageShift
+        let last = (address &+ size &- 1) >> TLBGeometry.pageShift
+        cache.invalidate(page: first)
+        if last != first { cache.invalidate(page: last) }
+    }
+
+    private static func loadLittleEndian(_ p: UnsafeMutableRawPointer, size: UInt64) -> UInt64 {
+        switch size {
+        case 1: UInt64(p.load(as: UInt8.self))
+        case 2: UInt64(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
+        case 4: UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+        default: UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+        }
+    }
+
+    private static func storeLittleEndian(_ p: UnsafeMutableRawPointer, size: UInt64, value: UInt64) {
+        switch size {
+        case 1: p.storeBytes(of: UInt8(truncatingIfNeeded: value), as: UInt8.self)
+        case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: value).littleEndian, as: UInt16.self)
+        case 4: p.storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, as: UInt32.self)
+        default: p.storeBytes(of: value.littleEndian, as: UInt64.self)
+        }
+    }
+
+    /// RAM for an aligned atomic access, or the fault to raise. Atomics are supported on RAM
+    /// only; device regions answer them with an access fault.
+    private func atomicTarget(_ address: UInt64, size: UInt64, isLoad: Bool) -> Result<UnsafeMutableRawPointer, GuestFault> {
+        guard address & (size &- 1) == 0 else {
+            return .failure(isLoad ? .loadMisaligned(address: address) : .storeMisaligned(address: address))
+        }
+        guard let p = memory.hostPointer(address, length: size) else {
+            return .failure(isLoad ? .loadAccess(address: address) : .storeAccess(address: address))
+        }
+        return .success(p)
+    }
+
+    /// Load-reserved: the loaded value (sign-extended for 4 bytes), and a reservation.
+    @inline(never)
+    func loadReserved(_ address: UInt64, size: UInt64) -> Result<UInt64, GuestFault> {
+        switch atomicTarget(address, size: size, isLoad: true) {
+        case .failure(let f): return .failure(f)
+        case .success(let p):
+            let raw = size == 4
+                ? UInt64(p.assumingMemoryBound(to: Atomic<UInt32>.self).pointee.load(ordering: .acquiring))
+                : p.assumingMemoryBound(to: Atomic<UInt64>.self).pointee.load(ordering: .acquiring)
+            reservationAddress = address
+            reservationSize = size
+            reservationValue = raw
+            return .success(size == 4 ? UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: raw))) : raw)
+        }
+    }
+
+    /// Store-conditional: 0 if the store happened, 1 if not. It succeeds only with a reservation
+    /// for the same address and size whose value is unchanged; any SC ends the reservation.
+    @inline(never)
+    func storeConditional(_ address: UInt64, size: UInt64, value: UInt64) -> Result<UInt64, GuestFault> {
+        switch atomicTarget(address, size: size, isLoad: false) {
+        case .failure(let f): return .failure(f)
+        case .success(let p):
+            let reserved = reservationSize == size && reservationAddress == address
+            reservationSize = 0
+            guard reserved else { return .success(1) }
+            let stored: Bool
+            if size == 4 {
+                stored = p.assumingMemoryBound(to: Atomic<UInt32>.self).pointee.compareExchange(
+                    expected: UInt32(truncatingIfNeeded: reservationValue), desired: UInt32(truncatingIfNeeded: value),
+                    ordering: .acquiringAndReleasing).exchanged
+            } else {
+                stored = p.assumingMemoryBound(to: Atomic<UInt64>.self).pointee.compareExchange(
+                    expected: reservationValue, desired: value, ordering: .acquiringAndReleasing).exchanged
+            }
+            if stored { invalidateCode(address, size: size) }
+            return .success(stored ? 0 : 1)
+        }
+    }
+
+    /// An atomic read-modify-write; the old value (sign-extended for 4 bytes).
+    @inline(never)
+    func atomicReadModifyWrite(_ address: UInt64, size: UInt64, operation: AtomicOperation, operand: UInt64) -> Result<UInt64, GuestFault> {
+        switch atomicTarget(address, size: size, isLoad: false) {
+        case .failure(let f): return .failure(f)
+        case .success(let p):
+            invalidateCode(address, size: size)
+            if size == 4 {
+                let cell = p.assumingMemoryBound(to: Atomic<UInt32>.self)
+                var old = cell.pointee.load(ordering: .relaxed)
+                while true {
+                    let new = UInt32(truncatingIfNeeded: Self.combine(
+                        operation, UInt64(bitPattern: Int64(Int32(bitPattern: old))), operand, signBit: 31))
+                    let (done, seen) = cell.pointee.compareExchange(expected: old, desired: new, ordering: .acquiringAndReleasing)
+                    if done { break }
+                    old = seen
+                }
+                return .success(UInt64(bitPattern: Int64(Int32(bitPattern: old))))
+            }
+            let cell = p.assumingMemoryBound(to: Atomic<UInt64>.self)
+            var old = cell.pointee.load(ordering: .relaxed)
+            while true {
+                let new = Self.combine(operation, old, operand, signBit: 63)
+                let (done, seen) = cell.pointee.compareExchange(expected: old, desired: new, ordering: .acquiringAndReleasing)
+                if done { break }
+                old = seen
+            }
+            return .success(old)
+        }
+    }
+
+    /// The new memory value of an atomic operation. For 4-byte operations both inputs arrive
+    /// sign-extended from bit 31, so signed and unsigned comparisons of the 64-bit values order
+    /// the 32-bit values correctly.
+    private static func combine(_ operation: AtomicOperation, _ old: UInt64, _ operand: UInt64, signBit: Int) -> UInt64 {
+        let operand = signBit == 31 ? UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: operand))) : operand
+        switch operation {
+        case .swap: return operand
+        case .add: return old &+ operand
+        case .xor: return old ^ operand
+        case .and: return old & operand
+        case .or: return old | operand
+        case .min: return Int64(bitPattern: old) < Int64(bitPattern: operand) ? old : operand
+        case .max: return Int64(bitPattern: old) > Int64(bitPattern: operand) ? old : operand
+        case .minUnsigned: return old < operand ? old : operand
+        case .maxUnsigned: return old > operand ? old : operand
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Machine
+import Synchronization
+
+/// The target-independent part of one virtual CPU: the flat guest state, the SoftMMU TLB, the
+/// translation cache, the retired-instruction count, the LR/SC reservation and the atomic exit
+/// request.
+///
+/// The guest state is `slotCount` 64-bit slots at fixed offsets (ARCHITECTURE.md, decision 2):
+/// IR operands index it directly and a front end decides what each slot holds. Helpers receive
+/// this object to read and write that state.
+public final class CPUContext: @unchecked Sendable {
+    /// The flat guest state, `slotCount` slots, zeroed at creation.
+    public let state: UnsafeMutablePointer<UInt64>
+    public let slotCount: Int
+    /// Guest RAM: the inline fast path and DMA both reach it.
+    public let memory: GuestMemory
+    /// Guest-physical addresses outside RAM go to the device regions on this bus.
+    public let bus: Bus
+    /// Guest instructions retired so far (exact whenever a helper or the front end runs).
+    public var retired: UInt64 = 0
+    /// The front end's mode flags (privilege level, enabled extensions...): part of every block's
+    /// key, so code translated under one mode never runs under another. The front end updates it
+    /// whenever the mode changes.
+    public var modeFlags: UInt64 = 0
+
+    let tlb: UnsafeMutablePointer<TLBEntry>
+    let cache: TranslationCache
+    /// Bit `stopBit`: leave `run()`; bit `checkBit`: re-examine pending interrupts.
+    let exitFlags = Atomic<UInt32>(0)
+    static let stopBit: UInt32 = 1
+    static let checkBit: UInt32 = 2
+
+    /// The LR/SC reservation: address, access size (0 when none) and the value LR observed.
+    var reservationAddress: UInt64 = 0
+    var reservationSize: UInt64 = 0
+    var reservationValue: UInt64 = 0
+
+    init(slotCount: Int, memory: GuestMemory, bus: Bus, opCapacity: Int) {
+        precondition(slotCount > 0 && slotCount <= 256, "IR slots are named by one byte")
+        self.slotCount = slotCount
+        self.memory = memory
+        self.bus = bus
+        state = .allocate(capacity: slotCount)
+        state.initialize(repeating: 0, count: slotCount)
+        tlb = .allocate(capacity: TLBGeometry.entryCount)
+        tlb.initialize(repeating: .empty, count: TLBGeometry.entryCount)
+        cache = TranslationCache(opCapacity: opCapacity)
+    }
+
+    deinit {
+        state.deallocate()
+        tlb.deallocate()
+    }
+
+    /// Asks the running `run()` to return at the next block boundary. Callable from any thread.
+    public func requestExit() { exitFlags.bitwiseOr(Self.stopBit, ordering: .releasing) }
+
+    /// Asks the exec loop to look at pending interrupts at the next block boundary (after an
+    /// interrupt line changed or the guest enabled interrupts). Callable from any thread.
+    public func requestInterruptCheck() { exitFlags.bitwiseOr(Self.checkBit, ordering: .releasing) }
+
+    /// Drops the LR/SC reservation (on traps and returns from traps).
+    public func clearReservation() { reservationSize = 0 }
+
+    /// Forgets every TLB entry (address-translation changes will call this).
+    public func flushTLB() {
+        for i in 0..<TLBGeometry.entryCount { tlb[i] = .empty }
+    }
+
+    /// Withholds store fast paths to `page`, which now holds translated code.
+    func protectCodePage(_ page: UInt64) {
+        for i in 0..<TLBGeometry.entryCount where tlb[i].physicalPage == page {
+            tlb[i].writeTag = TLBEntry.invalidTag
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Machine
+
+/// The exec loop of one virtual CPU: looks up (or translates) the block for the current PC and
+/// mode, runs it in the interpreter, chains direct transfers, runs helpers, delivers faults and
+/// interrupts, and returns when another thread requests an exit or the guest waits for an
+/// interrupt.
+///
+/// Blocks are keyed by guest PC (guest-physical while address translation is off) plus
+/// `CPUContext.modeFlags`. A direct transfer is chained only within the source block's guest page,
+/// so a later change of virtual mappings cannot leave a stale link across pages.
+public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
+    public let cpu: CPUContext
+    public let guest: Guest
+
+    /// Creates an engine over zeroed guest state. `opCapacity` bounds the translated-code buffer
+    /// (16 bytes per op); the cache is flushed when it fills.
+    public init(guest: Guest, memory: GuestMemory, bus: Bus, opCapacity: Int = 1 << 20) {
+        self.guest = guest
+        cpu = CPUContext(slotCount: Guest.stateSlotCount, memory: memory, bus: bus, opCapacity: opCapacity)
+    }
+
+    /// The guest PC (valid while `run()` is not executing).
+    public var pc: UInt64 {
+        get { cpu.state[Guest.pcSlot] }
+        set { cpu.state[Guest.pcSlot] = newValue }
+    }
+
+    /// Asks `run()` to return `.exitRequested` at the next block boundary; callable from any
+    /// thread. A request made while `run()` is not executing makes the next `run()` return at once.
+    public func requestExit() { cpu.requestExit() }
+
+    /// Runs guest code on the calling thread until an exit is requested or the guest waits for
+    /// an interrupt.
+    public func run() -> RunExit {
+        var pc = self.pc
+        var chainSite = -1
+        var chainGeneration: UInt64 = 0
+        while true {
+            if cpu.exitFlags.load(ordering: .acquiring) != 0 {
+                let flags = cpu.exitFlags.exchange(0, ordering: .acquiringAndReleasing)
+                if flags & CPUContext.checkBit != 0, let handler = guest.takeInterrupt(pc: pc, cpu: cpu) {
+                    pc = handler
+                    chainSite = -1
+                }
+                if flags & CPUContext.stopBit != 0 {
+                    self.pc = pc
+                    return .exitRequested
+                }
+            }
+            guard let block = findOrTranslate(pc) else {
+                pc = guest.takeFault(.fetchAccess(address: pc), pc: pc, cpu: cpu)
+                chainSite = -1
+                continue
+            }
+            let firstOp = Int(cache.blocks[Int(block)].firstOp)
+            if chainSite >= 0, chainGeneration == cache.generation {
+                cache.ops[chainSite] = cache.ops[chainSite].linked(to: firstOp)
+            }
+            chainSite = -1
+            var exit = cpu.interpret(at: firstOp, blockPC: pc)
+            while true {
+                switch exit {
+                case let .jump(target, site, from):
+                    pc = target
+                    if site >= 0, target >> TLBGeometry.pageShift == from >> TLBGeometry.pageShift {
+                        chainSite = site
+                        chainGeneration = cache.generation
+                    }
+                case let .indirect(target):
+                    pc = target
+                case let .fault(fault, at):
+                    pc = guest.takeFault(fault, pc: at, cpu: cpu)
+                case let .invalidated(at):
+                    pc = at
+                case let .helper(index, blockPC):
+                    let op = cache.ops[index]
+                    let before = UInt64(op.retired) &- 1
+                    cpu.retired &+= before
+                    switch guest.helper(op, pc: blockPC &+ UInt64(op.pcOffset), cpu: cpu) {
+                    case .next:
+                        cpu.retired &-= before
+                        exit = cpu.interpret(at: index + 1, blockPC: blockPC)
+                        continue
+                    case .jump(let target):
+                        cpu.retired &+= 1
+                        pc = target
+                    case .fault(let fault):
+                        pc = guest.takeFault(fault, pc: blockPC &+ UInt64(op.pcOffset), cpu: cpu)
+                    case .waitForInterrupt(let resume):
+                        cpu.retired &+= 1
+                        self.pc = resume
+                        return .waitingForInterrupt
+                    }
+                }
+                break
+            }
+        }
+    }
+
+    private var cache: TranslationCache { cpu.cache }
+
+    /// The block for `pc` in the current mode, translated now if needed; nil if `pc` is not RAM.
+    private func findOrTranslate(_ pc: UInt64) -> Int32? {
+        let flags = cpu.modeFlags
+        if let block = cache.lookup(pc: pc, flags: flags) { return block }
+        guard cpu.memory.hostPointer(pc, length: 2) != nil else { return nil }
+        var builder = BlockBuilder(startPC: pc, flags: flags, memory: cpu.memory)
+        guest.translate(&builder)
+        precondition(builder.isEnded && !builder.ops.isEmpty, "the front end left a block without an end")
+        let newPages = builder.pages.filter { !cache.holdsCode(page: $0) }
+        var inserted = cache.insert(builder)
+        if inserted == nil {
+            cache.flush()
+            inserted = cache.insert(builder)
+        }
+        guard let block = inserted else { preconditionFailure("one block does not fit the translation cache") }
+        for page in newPages { cpu.protectCodePage(page) }
+        return block
+    }
+}

@@ -1,0 +1,120 @@
+/// One operation of xemu's translator IR: what a guest front end emits once per decoded guest
+/// instruction and what both execution tiers run (the interpreter now, LLVM later).
+///
+/// The IR is register-slot based (ARCHITECTURE.md, decision 1): `d`, `a`, `b` and `c` name
+/// 64-bit slots of the flat guest CPU state directly, so most guest instructions become one op
+/// and the interpreter dispatches about once per guest instruction. An op is 16 bytes so that a
+/// block is a flat, pre-decoded buffer with four ops per cache line.
+///
+/// Every op carries where its guest instruction sits (`pcOffset` from the block's first byte)
+/// and how many of the block's instructions have retired once it completes (`retired`), so any
+/// op that can fault knows its precise guest PC and the retired count without extra ops.
+@frozen public struct IROp: Sendable, Equatable {
+    public var code: IROpcode
+    /// Destination slot.
+    public var d: UInt8
+    /// First source slot.
+    public var a: UInt8
+    /// Second source slot.
+    public var b: UInt8
+    /// Third source slot, or a sub-operation (atomic operation, rounding mode).
+    public var c: UInt8
+    /// Guest instructions of the block retired when this op's instruction completes (1-based).
+    public var retired: UInt8
+    /// Byte offset of this op's guest instruction from the block's start PC.
+    public var pcOffset: UInt16
+    /// Immediate operand; for direct control transfers it packs the target and the chain link
+    /// (see `targetOffset` and `link`).
+    public var imm: Int64
+
+    @inlinable
+    public init(_ code: IROpcode, d: UInt8 = 0, a: UInt8 = 0, b: UInt8 = 0, c: UInt8 = 0, imm: Int64 = 0) {
+        self.code = code
+        self.d = d
+        self.a = a
+        self.b = b
+        self.c = c
+        self.retired = 0
+        self.pcOffset = 0
+        self.imm = imm
+    }
+
+    /// For `jump` and the conditional branches: target PC minus the block's start PC.
+    @inlinable public var targetOffset: Int64 { Int64(Int32(truncatingIfNeeded: imm)) }
+
+    /// For `jump` and the conditional branches: the op index of the chained successor block plus
+    /// one, or 0 while the transfer is not chained.
+    @inlinable public var link: UInt32 { UInt32(truncatingIfNeeded: UInt64(bitPattern: imm) >> 32) }
+
+    /// Returns this transfer op chained to the block whose first op is at `opIndex`.
+    @inlinable
+    public func linked(to opIndex: Int) -> IROp {
+        var op = self
+        let low = UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: imm)))
+        op.imm = Int64(bitPattern: low | (UInt64(UInt32(truncatingIfNeeded: opIndex + 1)) << 32))
+        return op
+    }
+}
+
+/// The operation an `IROp` performs. Semantics are stated for 64-bit slots; `W` forms operate on
+/// the low 32 bits and sign-extend the 32-bit result to 64 bits. Shift amounts taken from a
+/// register use its low 6 bits (low 5 for `W` forms).
+public enum IROpcode: UInt8, Sendable {
+    // Register-register arithmetic: d = a OP b.
+    case add, sub, and, or, xor, shiftLeft, shiftRightLogical, shiftRightArithmetic
+    case setLessThan, setLessThanUnsigned
+    case addW, subW, shiftLeftW, shiftRightLogicalW, shiftRightArithmeticW
+    case mul, mulHigh, mulHighSignedUnsigned, mulHighUnsigned, mulW
+    /// Division: by zero gives all ones (quotient) or the dividend (remainder); the signed
+    /// overflow case (minimum / -1) gives the dividend (quotient) or 0 (remainder).
+    case div, divUnsigned, rem, remUnsigned, divW, divUnsignedW, remW, remUnsignedW
+
+    // Register-immediate arithmetic: d = a OP imm.
+    case addImm, andImm, orImm, xorImm, shiftLeftImm, shiftRightLogicalImm, shiftRightArithmeticImm
+    case setLessThanImm, setLessThanUnsignedImm
+    case addImmW, shiftLeftImmW, shiftRightLogicalImmW, shiftRightArithmeticImmW
+    /// d = imm.
+    case loadImm
+
+    // Bit manipulation (Zba/Zbb/Zbs shapes): d = f(a, b) or f(a, imm).
+    case shiftAdd, shiftAddUnsignedW, andNot, orNot, xnor, countLeadingZeros, countTrailingZeros
+    case popCount, countLeadingZerosW, countTrailingZerosW, popCountW, max, maxUnsigned, min, minUnsigned
+    case signExtendByte, signExtendHalf, zeroExtendHalf, rotateLeft, rotateRight, rotateLeftW, rotateRightW
+    case rotateRightImm, rotateRightImmW, orCombineBytes, byteReverse
+    case bitClear, bitExtract, bitInvert, bitSet, bitClearImm, bitExtractImm, bitInvertImm, bitSetImm
+
+    // Loads through the SoftMMU: d = memory[a + imm], sign- or zero-extended.
+    case load8, load8Unsigned, load16, load16Unsigned, load32, load32Unsigned, load64
+    // Stores through the SoftMMU: memory[a + imm] = low bits of b.
+    case store8, store16, store32, store64
+    /// Load-reserved of 4 (sign-extended) or 8 bytes at a; faults unless naturally aligned.
+    case loadReserved32, loadReserved64
+    /// Store-conditional of b at a: d = 0 on success, 1 on failure.
+    case storeConditional32, storeConditional64
+    /// Atomic read-modify-write at a with b: d = old value; `c` is an `AtomicOperation`.
+    case atomic32, atomic64
+
+    // Block ends. Conditional branches compare a with b and, if taken, leave the block for the
+    // packed target; otherwise execution continues with the next op.
+    case branchEqual, branchNotEqual, branchLess, branchGreaterEqual, branchLessUnsigned, branchGreaterEqualUnsigned
+    /// Leaves the block for the packed target.
+    case jump
+    /// Leaves the block for (a + imm) with bit 0 cleared.
+    case jumpIndirect
+    /// Leaves the block for the PC of the next guest instruction (imm = its offset), without
+    /// chaining, so the exec loop looks at pending work (after CSR writes, FENCE.I).
+    case exitToLoop
+    /// Raises a guest exception: low 32 bits of imm are the front end's cause, `c` selects
+    /// whether the trap value is the instruction bits (high 32 bits of imm) or the PC.
+    case raise
+    /// Calls the front end's helper (CSRs, system instructions, floating point).
+    case helper
+    /// Written over the first op of an invalidated block: return to the exec loop, which
+    /// translates the block at imm again.
+    case invalidated
+}
+
+/// The read-modify-write operations of `atomic32` / `atomic64`.
+public enum AtomicOperation: UInt8, Sendable {
+    case swap, add, xor, and, or, min, max, minUnsigned, maxUnsigned
+}

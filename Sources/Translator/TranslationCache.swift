@@ -1,0 +1,109 @@
+/// Translated blocks: one flat buffer of IR ops, a block table, a lookup keyed by guest PC and
+/// mode flags, and a per-page index for invalidation when the guest writes code.
+///
+/// Blocks are appended to the op buffer and never moved; chaining stores the successor's first op
+/// index in the transfer op itself. Invalidating a block writes an `invalidated` op over its first
+/// op, so every chained jump into it falls back to the exec loop. Op slots are reclaimed only by
+/// `flush()`, which drops everything (links included) when the buffer or table fills up, so a
+/// link can never point at a reused slot.
+final class TranslationCache {
+    struct Block {
+        var pc: UInt64
+        var flags: UInt64
+        var firstOp: Int32
+        var isValid: Bool
+    }
+
+    private struct Key: Hashable {
+        var pc: UInt64
+        var flags: UInt64
+    }
+
+    private struct JumpCacheEntry {
+        var pc: UInt64
+        var flags: UInt64
+        var block: Int32
+    }
+
+    let opCapacity: Int
+    let ops: UnsafeMutablePointer<IROp>
+    private(set) var opCount = 0
+    private(set) var blocks: [Block] = []
+    private var index: [Key: Int32] = [:]
+    private var pageBlocks: [UInt64: [Int32]] = [:]
+    private let jumpCache: UnsafeMutablePointer<JumpCacheEntry>
+    private static let jumpCacheSize = 4096
+    /// Bumped by every `flush()`: an op index from an older generation must not be patched.
+    private(set) var generation: UInt64 = 0
+    private let maxBlocks: Int
+
+    init(opCapacity: Int) {
+        self.opCapacity = opCapacity
+        self.maxBlocks = opCapacity / 4
+        ops = .allocate(capacity: opCapacity)
+        jumpCache = .allocate(capacity: Self.jumpCacheSize)
+        jumpCache.initialize(repeating: JumpCacheEntry(pc: 0, flags: 0, block: -1), count: Self.jumpCacheSize)
+    }
+
+    deinit {
+        ops.deallocate()
+        jumpCache.deallocate()
+    }
+
+    private static func slot(_ pc: UInt64) -> Int {
+        Int(truncatingIfNeeded: (pc >> 1) ^ (pc >> 13)) & (jumpCacheSize - 1)
+    }
+
+    /// The valid block for `pc` in mode `flags`, if translated.
+    func lookup(pc: UInt64, flags: UInt64) -> Int32? {
+        let s = Self.slot(pc)
+        let e = jumpCache[s]
+        if e.block >= 0, e.pc == pc, e.flags == flags { return e.block }
+        guard let b = index[Key(pc: pc, flags: flags)] else { return nil }
+        jumpCache[s] = JumpCacheEntry(pc: pc, flags: flags, block: b)
+        return b
+    }
+
+    /// Whether any valid block was translated from `page`.
+    func holdsCode(page: UInt64) -> Bool { pageBlocks[page] != nil }
+
+    /// Adds a translated block; nil when the cache is full (flush and retry).
+    func insert(_ builder: borrowing BlockBuilder) -> Int32? {
+        guard opCount + builder.ops.count <= opCapacity, blocks.count < maxBlocks else { return nil }
+        let first = opCount
+        builder.ops.withUnsafeBufferPointer { src in
+            (ops + first).initialize(from: src.baseAddress!, count: src.count)
+        }
+        opCount += builder.ops.count
+        let b = Int32(blocks.count)
+        blocks.append(Block(pc: builder.startPC, flags: builder.flags, firstOp: Int32(first), isValid: true))
+        index[Key(pc: builder.startPC, flags: builder.flags)] = b
+        for page in builder.pages { pageBlocks[page, default: []].append(b) }
+        return b
+    }
+
+    /// Invalidates every block translated from `page`; returns whether there were any.
+    @discardableResult
+    func invalidate(page: UInt64) -> Bool {
+        guard let list = pageBlocks.removeValue(forKey: page) else { return false }
+        for b in list where blocks[Int(b)].isValid {
+            let block = blocks[Int(b)]
+            blocks[Int(b)].isValid = false
+            ops[Int(block.firstOp)] = IROp(.invalidated, imm: Int64(bitPattern: block.pc))
+            index.removeValue(forKey: Key(pc: block.pc, flags: block.flags))
+            let s = Self.slot(block.pc)
+            if jumpCache[s].block == b { jumpCache[s].block = -1 }
+        }
+        return true
+    }
+
+    /// Drops every block and link.
+    func flush() {
+        opCount = 0
+        blocks.removeAll(keepingCapacity: true)
+        index.removeAll(keepingCapacity: true)
+        pageBlocks.removeAll(keepingCapacity: true)
+        for i in 0..<Self.jumpCacheSize { jumpCache[i].block = -1 }
+        generation &+= 1
+    }
+}

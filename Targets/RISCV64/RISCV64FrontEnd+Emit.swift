@@ -1,0 +1,93 @@
+import Translator
+
+/// Emission: one decoded RISC-V instruction becomes (usually one) IR op.
+extension RISCV64FrontEnd {
+    /// Destination slot: results for x0 go to a discard slot so x0 stays zero.
+    private static func rd(_ n: UInt32) -> UInt8 { n == 0 ? UInt8(RISCV64Slot.discard) : UInt8(n) }
+
+    // swiftlint:disable:next cyclomatic_complexity function_body_length
+    func emit(_ word: UInt32, raw: UInt32, pc: UInt64, length: UInt64, into builder: inout BlockBuilder) {
+        guard let row = RISCV64DecodeTable.decode(word) else {
+            emitIllegal(raw, into: &builder)
+            return
+        }
+        let f = RISCV64Encoding.field
+        let rdNumber = f(word, 11, 7)
+        let rd = Self.rd(rdNumber)
+        let rs1 = UInt8(f(word, 19, 15)), rs2 = UInt8(f(word, 24, 20))
+        let immI = Int64(Int32(bitPattern: word) >> 20)
+        let next = pc &+ length
+        switch row.action {
+        case .register(let code):
+            if rdNumber != 0 { builder.emit(IROp(code, d: rd, a: rs1, b: rs2)) }
+        case .immediate(let code):
+            if rdNumber != 0 { builder.emit(IROp(code, d: rd, a: rs1, imm: immI)) }
+        case .shiftImmediate(let code):
+            if rdNumber != 0 { builder.emit(IROp(code, d: rd, a: rs1, imm: Int64(f(word, 25, 20)))) }
+        case .shiftImmediateW(let code):
+            if rdNumber != 0 { builder.emit(IROp(code, d: rd, a: rs1, imm: Int64(f(word, 24, 20)))) }
+        case .unary(let code):
+            if rdNumber != 0 { builder.emit(IROp(code, d: rd, a: rs1)) }
+        case .shiftAdd(let code, let shift):
+            if rdNumber != 0 { builder.emit(IROp(code, d: rd, a: rs1, b: rs2, c: shift)) }
+        case .shiftLeftUnsignedWord:
+            if rdNumber != 0 {
+                builder.emit(IROp(.shiftAddUnsignedW, d: rd, a: rs1, b: 0, c: UInt8(f(word, 25, 20))))
+            }
+        case .lui:
+            if rdNumber != 0 { builder.emit(IROp(.loadImm, d: rd, imm: Int64(Int32(bitPattern: word & 0xFFFF_F000)))) }
+        case .auipc:
+            if rdNumber != 0 {
+                builder.emit(IROp(.loadImm, d: rd, imm: Int64(bitPattern: pc &+ UInt64(bitPattern: Int64(Int32(bitPattern: word & 0xFFFF_F000))))))
+            }
+        case .jal:
+            let raw = f(word, 31, 31) << 20 | f(word, 19, 12) << 12 | f(word, 20, 20) << 11 | f(word, 30, 21) << 1
+            let target = pc &+ UInt64(bitPattern: Int64(RISCV64Encoding.signExtend(raw, width: 21)))
+            if rdNumber != 0 { builder.emit(IROp(.loadImm, d: rd, imm: Int64(bitPattern: next))) }
+            builder.emitTransfer(.jump, to: target)
+        case .jalr:
+            if rdNumber == 0 {
+                builder.emit(IROp(.jumpIndirect, a: rs1, imm: immI))
+            } else if UInt8(rdNumber) != rs1 {
+                builder.emit(IROp(.loadImm, d: rd, imm: Int64(bitPattern: next)))
+                builder.emit(IROp(.jumpIndirect, a: rs1, imm: immI))
+            } else {
+                let temp = UInt8(RISCV64Slot.temp)
+                builder.emit(IROp(.addImm, d: temp, a: rs1, imm: immI))
+                builder.emit(IROp(.loadImm, d: rd, imm: Int64(bitPattern: next)))
+                builder.emit(IROp(.jumpIndirect, a: temp))
+            }
+        case .branch(let code):
+            let raw = f(word, 31, 31) << 12 | f(word, 7, 7) << 11 | f(word, 30, 25) << 5 | f(word, 11, 8) << 1
+            let target = pc &+ UInt64(bitPattern: Int64(RISCV64Encoding.signExtend(raw, width: 13)))
+            builder.emitTransfer(code, a: rs1, b: rs2, to: target)
+            builder.emitTransfer(.jump, to: next)
+        case .load(let code):
+            builder.emit(IROp(code, d: rd, a: rs1, imm: immI))
+        case .store(let code):
+            let imm = Int64(RISCV64Encoding.signExtend(f(word, 31, 25) << 5 | f(word, 11, 7), width: 12))
+            builder.emit(IROp(code, a: rs1, b: rs2, imm: imm))
+        case .loadReserved(let code):
+            builder.emit(IROp(code, d: rd, a: rs1))
+        case .storeConditional(let code):
+            builder.emit(IROp(code, d: rd, a: rs1, b: rs2))
+        case .atomic(let code, let operation):
+            builder.emit(IROp(code, d: rd, a: rs1, b: rs2, c: operation.rawValue))
+        case .fence:
+            break
+        case .fenceI:
+            builder.emitExitToLoop(resumeAt: next)
+        case .ecall:
+            builder.emit(IROp(.raise, imm: Int64(Cause.environmentCallFromM)))
+        case .ebreak:
+            builder.emit(IROp(.raise, c: 2, imm: Int64(Cause.breakpoint)))
+        case .mret:
+            builder.emit(IROp(.helper, c: Helper.mret))
+        case .wfi:
+            builder.emit(IROp(.helper, c: Helper.wfi, imm: Int64(length)))
+        case .csr:
+            builder.emit(IROp(.helper, d: rd, a: rs1, c: Helper.csr, imm: Int64(word)))
+            builder.emitExitToLoop(resumeAt: next)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+import Translator
+@testable import RISCV64
+
+/// The hart against the rest of the machine: MMIO, code modification, exits from other threads,
+/// interrupts and block chaining.
+@Suite struct MachineInteractionTests {
+    @Test func mmioLoadsAndStoresReachTheDevice() throws {
+        let rig = try GuestRig("""
+            li s0, 0x10000000
+            li t0, 0xAB
+            sb t0, 5(s0)
+            li t0, 0x12345678
+            sw t0, 0x40(s0)
+            sd t0, 0x80(s0)
+            lbu a0, 7(s0)
+            lw a1, 0x10(s0)
+            ld a2, 0x18(s0)
+            lh a3, 0x22(s0)
+        """)
+        rig.run()
+        let w = rig.device.writes
+        #expect(w.count == 3)
+        #expect(w.map(\.offset) == [5, 0x40, 0x80])
+        #expect(w.map(\.size) == [1, 4, 8])
+        #expect(w.map(\.value) == [0xAB, 0x1234_5678, 0x1234_5678])
+        #expect(rig.device.reads.map(\.offset) == [7, 0x10, 0x18, 0x22])
+        #expect(rig.device.reads.map(\.size) == [1, 4, 8, 2])
+        #expect(rig["a0"] == 0x1007)
+        #expect(rig["a1"] == 0x1010)
+        #expect(rig["a2"] == 0x1018)
+        #expect(rig["a3"] == 0x1022)
+    }
+
+    @Test func selfModifyingCodeIsRetranslatedAfterFenceI() throws {
+        // Runs `patch` once (a0 += 1), rewrites its first instruction to `addi a0, a0, 100`,
+        // and runs it again.
+        let rig = try GuestRig("""
+            li a0, 0
+            call patch
+            lla t0, patch
+            lw t1, new
+            sw t1, 0(t0)
+            fence.i
+            call patch
+            j exit
+        patch:
+            addi a0, a0, 1
+            ret
+        new:
+            addi a0, a0, 100
+        """)
+        rig.run()
+        #expect(rig["a0"] == 101)
+    }
+
+    @Test func storeIntoAChainedLoopInvalidatesIt() throws {
+        // A loop whose body is rewritten on its third iteration: later iterations must run the
+        // new instruction even though the block was chained to itself.
+        let rig = try GuestRig("""
+            li a0, 0
+            li a1, 0
+            lla t0, body
+            lw t1, new
+        loop:
+            addi a1, a1, 1
+            li t2, 3
+            bne a1, t2, body
+            sw t1, 0(t0)
+            fence.i
+        body:
+            addi a0, a0, 1
+            li t2, 10
+            blt a1, t2, loop
+            j exit
+        new:
+            addi a0, a0, 1000
+        """)
+        rig.run()
+        #expect(rig["a0"] == 2 + 8 * 1000)
+    }
+
+    @Test func exitRequestFromAnotherThreadStopsAnInfiniteLoop() throws {
+        let rig = try GuestRig("""
+        spin:
+            addi a0, a0, 1
+            j spin
+        """)
+        let hart = rig.hart
+        let stopper = Thread {
+            usleep(50_000)
+            hart.requestExit()
+        }
+        stopper.start()
+        #expect(hart.run() == .exitRequested)
+        #expect(rig["a0"] > 1000)
+        let pc = hart.pc
+        #expect(pc == GuestRig.ramBase || pc == GuestRig.ramBase + 4)
+    }
+
+    @Test func chainedLoopsRetireExactInstructionCounts() throws {
+        let rig = try GuestRig("""
+            csrr s0, minstret
+            li a0, 0
+            li a1, 1000
+        1:  add a0, a0, a1
+            addi a1, a1, -1
+            bnez a1, 1b
+            li a2, 0
+            li a3, 10
+        2:  li a4, 5
+        3:  addi a2, a2, 1
+            addi a4, a4, -1
+            bnez a4, 3b
+            addi a3, a3, -1
+            bnez a3, 2b
+            csrr s1, minstret
+        """)
+        rig.run()
+        #expect(rig["a0"] == 500_500)
+        #expect(rig["a2"] == 50)
+        // 2 + 3*1000 + 2 + 10*(1 + 3*5 + 2) + 1 instructions from the first csrr to the second.
+        #expect(rig["s1"] - rig["s0"] == 2 + 3000 + 2 + 180 + 1)
+    }
+
+    @Test func timerInterruptTrapsWhenEnabledAndWakesWFI() throws {
+        let rig = try GuestRig("""
+            lla t0, handler
+            csrw mtvec, t0
+            li t0, 0x80
+            csrw mie, t0
+            csrsi mstatus, 8
+            li a0, 0
+            wfi
+            li a1, 0x55
+            j exit
+        handler:
+            csrr a2, mcause
+            csrr a3, mepc
+            li a0, 1
+            csrw mie, zero
+            mret
+        """)
+        let hart = rig.hart
+        #expect(hart.run() == .waitingForInterrupt)
+        #expect(rig["a1"] == 0)
+        hart.setLevel(line: RISCV64Hart.Line.machineTimer, high: true)
+        #expect(hart.hasPendingInterrupt)
+        rig.run()
+        #expect(rig["a0"] == 1)
+        #expect(rig["a1"] == 0x55)
+        #expect(rig["a2"] == UInt64(1) << 63 | 7)
+        #expect(rig["a3"] == GuestRig.ramBase + 32, "mepc is the instruction after wfi")
+    }
+
+    @Test func pendingButDisabledInterruptIsTakenWhenEnabled() throws {
+        let rig = try GuestRig("""
+            lla t0, handler
+            csrw mtvec, t0
+            li t0, 0x800
+            csrw mie, t0
+            li a0, 0
+            li t1, 100
+        1:  addi t1, t1, -1
+            bnez t1, 1b
+            mv a1, a0
+            csrsi mstatus, 8
+        after:
+            nop
+            j exit
+        handler:
+            li a0, 1
+            csrr a2, mepc
+            csrw mie, zero
+            mret
+        """)
+        rig.hart.setLevel(line: RISCV64Hart.Line.machineExternal, high: true)
+        rig.run()
+        #expect(rig["a1"] == 0, "no interrupt while mstatus.MIE = 0")
+        #expect(rig["a0"] == 1)
+        #expect(rig["a2"] == GuestRig.ramBase + 48, "taken right after the csrsi that enabled it")
+    }
+}
