@@ -26,11 +26,13 @@ let package = Package(
         .systemLibrary(name: "CSlirp", path: "Sources/CSlirp"),
         .systemLibrary(name: "CElf", path: "Sources/CElf"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Linux calls Swift's Glibc module omits (fallocate); header only, nothing to link.
+        .systemLibrary(name: "CHostIO", path: "Sources/CHostIO"),
 
         .target(
             name: "Machine",
             dependencies: [
-                "CElf", "CZlib", "CSlirp",
+                "CElf", "CZlib", "CSlirp", "CHostIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],

@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A host thread running one closure, joinable: the event loop's and the console reader's.
+///
+/// A plain pthread rather than Foundation's `Thread`, so the Machine module needs no Foundation.
+final class HostThread: @unchecked Sendable {
+    private let thread: pthread_t
+
+    private final class Body {
+        let run: @Sendable () -> Void
+        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+    }
+
+    /// Starts `body` on a new thread. Failing to create a thread means the host is out of
+    /// resources at start-up, which xemu cannot run without.
+    init(_ body: @escaping @Sendable () -> Void) {
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { context in
+            Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+            return nil
+        }, context)
+        precondition(result == 0, "cannot create a host thread (error \(result))")
+        self.thread = thread
+    }
+
+    /// Waits for the thread's closure to return.
+    func join() {
+        pthread_join(thread, nil)
+    }
+}
