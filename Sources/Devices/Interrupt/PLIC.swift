@@ -16,10 +16,10 @@ import Synchronization
 /// completion takes it out again, so a level still high makes it pending once more.
 ///
 /// Guest accesses: the registers are 32 bits wide and only naturally aligned 32-bit accesses
-/// reach them; any other width or alignment reads 0 and writes nothing (QEMU rejects such
-/// accesses; xemu never traps on them). Priority and threshold are WARL, keeping the low 3
-/// bits; the pending words, source 0 and enable bits of non-existent sources are read-only
-/// zeros or ignored; unimplemented offsets read 0.
+/// reach them; any other width or alignment reads 0 and writes nothing, so no odd-width read
+/// claims by accident (Linux and OpenSBI use 32-bit accesses only). Priority and threshold
+/// are WARL, keeping the low 3 bits; the pending words, source 0 and the enable bits of
+/// non-existent sources are read-only (zero); unimplemented offsets read 0, writes ignored.
 public final class PLIC: MMIODevice, InterruptController, @unchecked Sendable {
     /// Size of the PLIC's register region on `virt`: room for 1024 contexts (512 harts).
     public static let regionSize: UInt64 = 0x60_0000
