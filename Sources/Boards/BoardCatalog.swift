@@ -14,6 +14,7 @@ public enum BoardCatalog {
     /// The type that runs guests on the named board, or nil while the board is only planned.
     public static func boardType(named name: String) -> (any Board.Type)? {
         switch name {
+        case virtRISCV64.name: VirtRISCV64.self
         default: nil
         }
     }
@@ -33,7 +34,7 @@ public enum BoardCatalog {
             MemoryMapEntry("pcie-mmio", base: 0x4000_0000, size: 0x4000_0000),
             MemoryMapEntry("dram", base: 0x8000_0000, size: 0),
         ],
-        status: .planned)
+        status: .partial("bare-metal programs (--bios none); firmware and Linux boot in progress"))
 
     /// QEMU's `virt` arm64 map (hw/arm/virt.c).
     static let virtArm64 = BoardDescriptor(

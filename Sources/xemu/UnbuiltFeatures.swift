@@ -10,7 +10,6 @@ enum UnbuiltFeatures {
     static func firstRequested(in configuration: MachineConfiguration) -> String? {
         let requested: [(option: String, isRequested: Bool)] = [
             ("--smp", configuration.cpuCount > 1),
-            ("--dtb", configuration.deviceTree != nil),
             ("--drive", !configuration.drives.isEmpty),
             ("--netdev", !configuration.netdevs.isEmpty),
             ("--share", !configuration.shares.isEmpty),

@@ -1,0 +1,91 @@
+import Devices
+import Dispatch
+import Machine
+import RISCV64
+import Translator
+
+/// QEMU's riscv64 `virt` machine: one hart, RAM at 0x8000_0000, the reset ROM, CLINT, PLIC,
+/// an NS16550A console and the SiFive test device whose exit code becomes xemu's.
+///
+/// Boot follows QEMU: the reset ROM enters the firmware (`--bios`, default OpenSBI
+/// `fw_dynamic.bin`) or, with `--bios none`, the kernel or bare-metal program directly, in
+/// machine mode with a0 = hart id, a1 = device tree, a2 = fw_dynamic_info.
+public final class VirtRISCV64: Board {
+    public static var descriptor: BoardDescriptor { BoardCatalog.virtRISCV64 }
+
+    private let configuration: MachineConfiguration
+    private let memory: GuestMemory
+    private let bus = Bus(name: "mmio")
+    private let hart: RISCV64Hart
+    private let stop: MachineStop
+    private let console: any CharBackend
+    private let clint: CLINT
+    private let plic: PLIC
+    private let uart: NS16550A
+    let deviceTree: DeviceTree
+
+    public init(configuration: MachineConfiguration) throws {
+        typealias L = VirtRISCV64Layout
+        self.configuration = configuration
+        do {
+            memory = try GuestMemory(banks: [
+                (L.resetROM, L.resetROMSize), (L.dram, configuration.memorySize),
+            ])
+        } catch {
+            throw BoardError.memory(error.description)
+        }
+        let hart = RISCV64Hart(memory: memory, bus: bus, hartID: 0)
+        self.hart = hart
+        let stop = MachineStop(stopHart: { hart.requestExit() })
+        self.stop = stop
+        let pins = WakingInterruptController(cpu: hart, wakeup: stop.wakeup)
+
+        console = try configuration.serial.makeBackend(onQuit: { stop.finish(.userQuit) })
+        clint = CLINT(harts: [CLINT.HartLines(hart: pins)])
+        plic = PLIC(sourceCount: L.plicSources, contexts: PLIC.hartContexts([pins]))
+        uart = NS16550A(backend: console, interrupt: InterruptLine(controller: plic, line: L.uartIRQ))
+        let test = SiFiveTest(onExit: { stop.finish($0) })
+        try bus.register(test, at: L.test, size: SiFiveTest.regionSize, name: "test")
+        try bus.register(clint, at: L.clint, size: CLINT.regionSize, name: "clint")
+        try bus.register(plic, at: L.plic, size: L.plicSize, name: "plic")
+        try bus.register(uart, at: L.uart, size: L.uartSize, name: "uart0")
+        let clint = clint
+        hart.timeSource = { clint.mtime }
+
+        let boot = try VirtRISCV64Boot.load(configuration, into: memory)
+        deviceTree = VirtRISCV64DeviceTree(
+            memoryBase: L.dram, memorySize: configuration.memorySize, hartCount: 1,
+            isa: RISCV64Hart.isaString, commandLine: configuration.commandLine, initrd: boot.initrd
+        ).build()
+        let blob: [UInt8]
+        if let path = configuration.deviceTree {
+            do { blob = try DeviceTreeLoader.load(path).flattened() } catch { throw BoardError.load(error.description) }
+        } else {
+            blob = deviceTree.flattened()
+        }
+        let deviceTreeAddress = try boot.placeDeviceTree(blob, memory: memory, memorySize: configuration.memorySize)
+        try memory.write(RISCVResetVector.image(start: boot.start, deviceTree: deviceTreeAddress, nextStage: boot.nextStage),
+                         at: L.resetROM)
+        hart.pc = L.resetROM
+    }
+
+    public func run() throws -> MachineExit {
+        defer { (console as? StdioCharBackend)?.stop() }
+        if let path = configuration.dumpDeviceTree {
+            try DeviceTreeDump.write(deviceTree, to: path)
+            return .poweredOff(status: 0)
+        }
+        if let seconds = configuration.timeout { stop.armTimeout(seconds: seconds) }
+        while true {
+            switch hart.run() {
+            case .exitRequested:
+                if let exit = stop.exit { return exit }
+            case .waitingForInterrupt:
+                while !hart.hasPendingInterrupt, stop.exit == nil {
+                    _ = stop.wakeup.wait(timeout: .now() + .milliseconds(10))
+                }
+                if let exit = stop.exit { return exit }
+            }
+        }
+    }
+}
