@@ -63,6 +63,7 @@ extension RISCV64FrontEnd {
                 let c = Self.single(s[RISCV64Slot.f(rs3)])
                 flags |= Self.productInvalid(a.isInfinite, a.isZero, b.isInfinite, b.isZero)
                 let kernel = FloatKernel.fusedMultiplyAdd(negateProduct: negateProduct, negateAddend: negateAddend)
+                if Self.isSignaling(a) || Self.isSignaling(b) || Self.isSignaling(c) { flags |= FloatFlag.invalid }
                 let (r, rf) = Self.roundedSingle(mode, kernel, Double(a), Double(b), Double(c))
                 s[fd] = Self.box(r)
                 flags |= rf
@@ -88,6 +89,8 @@ extension RISCV64FrontEnd {
                     flags |= rf
                 } else {
                     let a = Self.single(s[RISCV64Slot.f(rs1)]), b = Self.single(s[RISCV64Slot.f(rs2)])
+                    let usesB = kernel != .squareRoot
+                    if Self.isSignaling(a) || (usesB && Self.isSignaling(b)) { flags |= FloatFlag.invalid }
                     let (r, rf) = Self.roundedSingle(mode, kernel, Double(a), Double(b), 0)
                     s[fd] = Self.box(r)
                     flags |= rf
@@ -196,6 +199,7 @@ extension RISCV64FrontEnd {
     }
 
     /// Runs `kernel` on singles widened to double, rounded to odd, then narrows once in `mode`.
+    /// Widening quiets signaling NaNs, so callers raise invalid for them.
     private static func roundedSingle(_ mode: FloatRoundingMode, _ kernel: FloatKernel, _ a: Double, _ b: Double, _ c: Double) -> (Float, UInt64) {
         HostFloatEnvironment.set(.towardZero)
         HostFloatEnvironment.clearFlags()
@@ -250,7 +254,7 @@ extension RISCV64FrontEnd {
 }
 
 /// The rounding arithmetic of F and D, applied to host doubles.
-enum FloatKernel {
+enum FloatKernel: Equatable {
     case add, subtract, multiply, divide, squareRoot
     case fusedMultiplyAdd(negateProduct: Bool, negateAddend: Bool)
 

@@ -150,6 +150,12 @@ import Testing
             frflags s9
             fmv.x.w s10, ft1
             csrr s11, fcsr
+            li t0, 0xFFFFFFFF7F800001
+            fmv.d.x fa7, t0
+            fsflags zero
+            fadd.s ft2, fa7, fa6
+            frflags t3
+            fmv.x.d t4, ft2
         """)
         rig.run()
         #expect(rig["s2"] == FloatFlag.divideByZero)
@@ -162,6 +168,8 @@ import Testing
         #expect(rig["s9"] == FloatFlag.overflow | FloatFlag.inexact)
         #expect(UInt32(truncatingIfNeeded: rig["s10"]) == Float.infinity.bitPattern)
         #expect(rig["s11"] == FloatFlag.overflow | FloatFlag.inexact, "fcsr = frm << 5 | fflags")
+        #expect(rig["t3"] == FloatFlag.invalid, "a signaling single NaN operand raises invalid")
+        #expect(rig["t4"] == 0xFFFF_FFFF_7FC0_0000)
     }
 
     @Test func nanBoxingOfSingles() throws {
