@@ -49,6 +49,18 @@ public final class RISCV64Hart: InterruptController, @unchecked Sendable {
         }
     }
 
+    /// Floating-point register f`index` (0...31), raw bits (singles are NaN-boxed).
+    public subscript(f index: Int) -> UInt64 {
+        get {
+            precondition((0..<32).contains(index), "f\(index) is not a floating-point register")
+            return engine.cpu.state[RISCV64Slot.f(index)]
+        }
+        set {
+            precondition((0..<32).contains(index), "f\(index) is not a floating-point register")
+            engine.cpu.state[RISCV64Slot.f(index)] = newValue
+        }
+    }
+
     /// The value of CSR `number` as a CSR instruction would read it, or nil if it does not exist.
     public func csr(_ number: UInt32) -> UInt64? { frontEnd.readCSR(number, cpu: engine.cpu) }
 
