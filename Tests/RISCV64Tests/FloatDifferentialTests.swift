@@ -97,105 +97,19 @@ import Testing
 
     static var resultBytes: Int { operandCount * 16 * operations.reduce(0) { $0 + ($1.contains("RM") ? modes.count : 1) } }
 
-    func runOnQEMU() throws -> [UInt8] {
-        let source = """
-            .option nopic
-            .text
-            .globl _start
-        _start:
-            lla a0, operands
-            li a1, \(Self.operandCount)
-            lla a2, output
-            call routine
-            li a0, 1
-            lla a1, output
-            li a2, \(Self.resultBytes)
-            li a7, 64
-            ecall
-            li a0, 0
-            li a7, 93
-            ecall
-        \(Self.routine)
-            .data
-            .balign 8
-        \(Self.data)
-            .bss
-            .balign 8
-        output:
-            .zero \(Self.resultBytes)
-        """
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("xemu-fpdiff-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let src = dir.appendingPathComponent("p.S"), obj = dir.appendingPathComponent("p.o"), exe = dir.appendingPathComponent("p")
-        try source.write(to: src, atomically: true, encoding: .utf8)
-        try Self.tool("/usr/bin/riscv64-linux-gnu-as", ["-march=rv64imafdc_zicsr", "-o", obj.path, src.path])
-        try Self.tool("/usr/bin/riscv64-linux-gnu-ld", ["-static", "-o", exe.path, obj.path])
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/qemu-riscv64")
-        p.arguments = [exe.path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let bytes = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Array(bytes)
-    }
-
-    static func tool(_ path: String, _ arguments: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = arguments
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw Assembler.Failure(description: "\(path) failed") }
-    }
-
     @Test func resultsAndFlagsMatchQEMU() throws {
-        let outputBase: UInt64 = 0x8010_0000
-        let rig = try GuestRig("""
-            li t0, 0x2000
-            csrs mstatus, t0
-            lla a0, operands
-            li a1, \(Self.operandCount)
-            li a2, \(outputBase)
-            call routine
-            j exit
-        \(Self.routine)
-            .balign 8
-        \(Self.data)
-        """, ramSize: 4 << 20)
-        rig.run()
-        let ours = try rig.memory.bytes(at: outputBase, count: Self.resultBytes)
-        let theirs = try runOnQEMU()
+        let ours = try DifferentialRoutine.runOnXemu(routine: Self.routine, data: Self.data, operandCount: Self.operandCount, resultBytes: Self.resultBytes)
+        let theirs = try DifferentialRoutine.runOnQEMU(routine: Self.routine, data: Self.data, operandCount: Self.operandCount, resultBytes: Self.resultBytes)
         #expect(theirs.count == Self.resultBytes)
         guard theirs.count == Self.resultBytes else { return }
         let variants = Self.operations.flatMap { t in
             t.contains("RM") ? Self.modes.map { t.replacingOccurrences(of: "RM", with: $0) } : [t]
         }
-        var mismatches: [String] = []
-        for index in stride(from: 0, to: Self.resultBytes, by: 16) where ours[index..<index + 16] != theirs[index..<index + 16] {
-            let record = index / 16
+        let mismatches = DifferentialRoutine.mismatches(ours, theirs) { record in
             let operand = record / variants.count
             let ops = Self.operands[operand * 4..<operand * 4 + 4].map { "0x" + String($0, radix: 16) }
-            func word(_ bytes: [UInt8], _ at: Int) -> String {
-                "0x" + String(bytes[at..<at + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }, radix: 16)
-            }
-            mismatches.append("\(variants[record % variants.count]) on \(ops): xemu \(word(ours, index)) flags \(word(ours, index + 8)), qemu \(word(theirs, index)) flags \(word(theirs, index + 8))")
+            return "\(variants[record % variants.count]) on \(ops) (result, fflags)"
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(8).joined(separator: "\n"))")
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so the operands are the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
