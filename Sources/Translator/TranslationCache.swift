@@ -19,10 +19,13 @@ final class TranslationCache {
         var flags: UInt64
     }
 
-    private struct JumpCacheEntry {
+    /// A direct-mapped cache of recent lookups, also probed by the interpreter for indirect
+    /// jumps. `firstOp` saves a trip through the block table.
+    struct JumpCacheEntry {
         var pc: UInt64
         var flags: UInt64
         var block: Int32
+        var firstOp: Int32
     }
 
     let opCapacity: Int
@@ -31,8 +34,8 @@ final class TranslationCache {
     private(set) var blocks: [Block] = []
     private var index: [Key: Int32] = [:]
     private var pageBlocks: [UInt64: [Int32]] = [:]
-    private let jumpCache: UnsafeMutablePointer<JumpCacheEntry>
-    private static let jumpCacheSize = 4096
+    let jumpCache: UnsafeMutablePointer<JumpCacheEntry>
+    static let jumpCacheSize = 4096
     /// Bumped by every `flush()`: an op index from an older generation must not be patched.
     private(set) var generation: UInt64 = 0
     private let maxBlocks: Int
@@ -42,7 +45,7 @@ final class TranslationCache {
         self.maxBlocks = opCapacity / 4
         ops = .allocate(capacity: opCapacity)
         jumpCache = .allocate(capacity: Self.jumpCacheSize)
-        jumpCache.initialize(repeating: JumpCacheEntry(pc: 0, flags: 0, block: -1), count: Self.jumpCacheSize)
+        jumpCache.initialize(repeating: JumpCacheEntry(pc: 0, flags: 0, block: -1, firstOp: 0), count: Self.jumpCacheSize)
     }
 
     deinit {
@@ -50,7 +53,8 @@ final class TranslationCache {
         jumpCache.deallocate()
     }
 
-    private static func slot(_ pc: UInt64) -> Int {
+    @inline(__always)
+    static func slot(_ pc: UInt64) -> Int {
         Int(truncatingIfNeeded: (pc >> 1) ^ (pc >> 13)) & (jumpCacheSize - 1)
     }
 
@@ -60,7 +64,7 @@ final class TranslationCache {
         let e = jumpCache[s]
         if e.block >= 0, e.pc == pc, e.flags == flags { return e.block }
         guard let b = index[Key(pc: pc, flags: flags)] else { return nil }
-        jumpCache[s] = JumpCacheEntry(pc: pc, flags: flags, block: b)
+        jumpCache[s] = JumpCacheEntry(pc: pc, flags: flags, block: b, firstOp: blocks[Int(b)].firstOp)
         return b
     }
 
