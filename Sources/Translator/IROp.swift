@@ -93,6 +93,8 @@ public enum IROpcode: UInt8, Sendable {
     case storeConditional32, storeConditional64
     /// Atomic read-modify-write at a with b: d = old value; `c` is an `AtomicOperation`.
     case atomic32, atomic64
+    /// A full host memory barrier (guest FENCE), so other vCPU threads see stores in order.
+    case fence
 
     // Block ends. Conditional branches compare a with b and, if taken, leave the block for the
     // packed target; otherwise execution continues with the next op.

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How the interpreter left translated code, for the exec loop.
 enum BlockExit {
     /// A direct transfer from the block at `from` to `target`; `site` is the op to chain once the
@@ -163,6 +165,9 @@ extension CPUContext {
                     count &+= UInt64(op.retired) &- 1
                     return .fault(f, pc: pc &+ UInt64(op.pcOffset))
                 }
+
+            case .fence:
+                atomicMemoryFence(ordering: .sequentiallyConsistent)
 
             case .branchEqual, .branchNotEqual, .branchLess, .branchGreaterEqual, .branchLessUnsigned,
                  .branchGreaterEqualUnsigned, .jump:

@@ -74,7 +74,7 @@ extension RISCV64FrontEnd {
         case .atomic(let code, let operation):
             builder.emit(IROp(code, d: rd, a: rs1, b: rs2, c: operation.rawValue))
         case .fence:
-            break
+            builder.emit(IROp(.fence))
         case .fenceI:
             builder.emitExitToLoop(resumeAt: next)
         case .ecall:

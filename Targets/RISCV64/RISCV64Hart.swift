@@ -86,6 +86,10 @@ public final class RISCV64Hart: InterruptController, @unchecked Sendable {
         frontEnd.mip(engine.cpu) & engine.cpu.state[RISCV64Slot.mie] != 0
     }
 
+    /// Called (on the raising thread) after an interrupt line goes high, so a board whose hart
+    /// sleeps after `.waitingForInterrupt` can wake it. Set before the hart runs.
+    public var interruptRaised: (@Sendable () -> Void)?
+
     /// Sets or clears mip bit `line`; callable from any thread. The hart notices at its next
     /// block boundary and traps if the interrupt is enabled.
     public func setLevel(line: Int, high: Bool) {
@@ -97,5 +101,6 @@ public final class RISCV64Hart: InterruptController, @unchecked Sendable {
             frontEnd.interruptLines.bitwiseAnd(~bit, ordering: .acquiringAndReleasing)
         }
         engine.cpu.requestInterruptCheck()
+        if high { interruptRaised?() }
     }
 }

@@ -143,10 +143,15 @@ import Translator
             mret
         """)
         let hart = rig.hart
+        let woken = DoneFlag()
+        hart.interruptRaised = { woken.value.store(true, ordering: .relaxed) }
         #expect(hart.run() == .waitingForInterrupt)
         #expect(rig["a1"] == 0)
+        #expect(!hart.hasPendingInterrupt)
         hart.setLevel(line: RISCV64Hart.Line.machineTimer, high: true)
         #expect(hart.hasPendingInterrupt)
+        let wasWoken = woken.value.load(ordering: .relaxed)
+        #expect(wasWoken)
         rig.run()
         #expect(rig["a0"] == 1)
         #expect(rig["a1"] == 0x55)
