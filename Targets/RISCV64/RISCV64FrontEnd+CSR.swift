@@ -92,7 +92,9 @@ extension RISCV64FrontEnd {
         case 0x304:
             s[RISCV64Slot.mie] = value & 0xAAA
             cpu.requestInterruptCheck()
-        case 0x305: s[RISCV64Slot.mtvec] = value & ~2
+        case 0x305:
+            // MODE 2 and 3 are reserved: such a write leaves mtvec unchanged (as QEMU does).
+            if value & 3 < 2 { s[RISCV64Slot.mtvec] = value }
         case 0x306: s[RISCV64Slot.mcounteren] = value & 0xFFFF_FFFF
         case 0x340: s[RISCV64Slot.mscratch] = value
         case 0x341: s[RISCV64Slot.mepc] = value & ~1

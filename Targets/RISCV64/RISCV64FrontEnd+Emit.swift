@@ -80,7 +80,8 @@ extension RISCV64FrontEnd {
         case .ecall:
             builder.emit(IROp(.raise, imm: Int64(Cause.environmentCallFromM)))
         case .ebreak:
-            builder.emit(IROp(.raise, c: 2, imm: Int64(Cause.breakpoint)))
+            // mtval = 0 for ebreak (allowed by privileged ISA §3.1.16; QEMU 7.2 does the same).
+            builder.emit(IROp(.raise, imm: Int64(Cause.breakpoint)))
         case .mret:
             builder.emit(IROp(.helper, c: Helper.mret))
         case .wfi:
