@@ -50,10 +50,13 @@ extension CPUContext {
     }
 
     private func invalidateCode(_ address: UInt64, size: UInt64) {
-        let first = address >> TLBGeometry.pageShift
-        let last = (address &+ size &- 1) >> TLBGeometry.pageShift
-        cache.invalidate(page: first)
-        if last != first { cache.invalidate(page: last) }
+        let end = address &+ size &- 1
+        if address >> TLBGeometry.pageShift == end >> TLBGeometry.pageShift {
+            cache.invalidate(page: address >> TLBGeometry.pageShift, written: CodeMask.chunks(address, end))
+        } else {
+            cache.invalidate(page: address >> TLBGeometry.pageShift, written: CodeMask.chunks(address, address | TLBGeometry.pageOffsetMask))
+            cache.invalidate(page: end >> TLBGeometry.pageShift, written: CodeMask.chunks(end & ~TLBGeometry.pageOffsetMask, end))
+        }
     }
 
     private static func loadLittleEndian(_ p: UnsafeMutableRawPointer, size: UInt64) -> UInt64 {

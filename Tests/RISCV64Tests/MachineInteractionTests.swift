@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Translator
+@testable import Translator
 @testable import RISCV64
 
 /// The hart against the rest of the machine: MMIO, code modification, exits from other threads,
@@ -189,5 +189,28 @@ import Translator
         #expect(rig["a1"] == 0, "no interrupt while mstatus.MIE = 0")
         #expect(rig["a0"] == 1)
         #expect(rig["a2"] == GuestRig.ramBase + 48, "taken right after the csrsi that enabled it")
+    }
+}
+
+/// Data that shares a page with code must not make every store retranslate the code.
+@Suite struct CodePageSharingTests {
+    @Test func storesToDataBesideALoopKeepItsTranslation() throws {
+        let rig = try GuestRig("""
+            lla s0, counter
+            li t0, 1000
+        1:  ld t1, 0(s0)
+            addi t1, t1, 1
+            sd t1, 0(s0)
+            addi t0, t0, -1
+            bnez t0, 1b
+            ld a0, 0(s0)
+            j exit
+            .balign 128
+        counter:
+            .dword 0
+        """)
+        rig.run()
+        #expect(rig["a0"] == 1000)
+        #expect(rig.hart.engine.cpu.cache.blocks.count < 10, "the loop was translated once, not once per store")
     }
 }
