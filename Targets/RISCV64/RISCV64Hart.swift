@@ -8,6 +8,21 @@ import Translator
 ///
 /// Guest-physical addresses inside `GuestMemory` are RAM (inline fast path); any other address
 /// goes to the `Bus` region holding it, and an address in neither raises an access fault.
+///
+/// ```swift
+/// let hart = RISCV64Hart(memory: ram, bus: mmio, hartID: 0)
+/// hart.pc = 0x8000_0000
+/// hart[x: 10] = 0            // a0 = hartid
+/// hart[x: 11] = dtbAddress   // a1 = DTB
+/// hart.timeSource = { clint.mtime }
+/// clint.timerLine = InterruptLine(controller: hart, line: RISCV64Hart.Line.machineTimer)
+/// while true {
+///     switch hart.run() {
+///     case .exitRequested: return            // hart.requestExit() from any thread
+///     case .waitingForInterrupt: sleepUntil { hart.hasPendingInterrupt }
+///     }
+/// }
+/// ```
 public final class RISCV64Hart: InterruptController, @unchecked Sendable {
     /// Interrupt lines (mip bit numbers, privileged ISA §3.1.9).
     public enum Line {
