@@ -163,6 +163,35 @@ import Testing
         #expect(rig["a3"] == GuestRig.ramBase + 32, "mepc is the instruction after wfi")
     }
 
+    @Test func vectoredModeAndPriorityAmongPendingInterrupts() throws {
+        // Timer and external are both pending: external (cause 11) goes first, to base + 4 * 11.
+        let table = (0..<16).map { "    j v\($0)" }.joined(separator: "\n")
+        let targets = (0..<16).map { "v\($0): li a3, \($0)\n    j common" }.joined(separator: "\n")
+        let rig = try GuestRig("""
+            lla t0, vectors
+            ori t0, t0, 1
+            csrw mtvec, t0
+            li t0, 0x880
+            csrw mie, t0
+            csrsi mstatus, 8
+            nop
+            j exit
+            .balign 64
+        vectors:
+        \(table)
+        \(targets)
+        common:
+            csrr a1, mcause
+            csrw mie, zero
+            mret
+        """)
+        rig.hart.setLevel(line: RISCV64Hart.Line.machineTimer, high: true)
+        rig.hart.setLevel(line: RISCV64Hart.Line.machineExternal, high: true)
+        rig.run()
+        #expect(rig["a1"] == UInt64(1) << 63 | 11)
+        #expect(rig["a3"] == 11, "vectored mode enters at base + 4 * cause")
+    }
+
     @Test func pendingButDisabledInterruptIsTakenWhenEnabled() throws {
         let rig = try GuestRig("""
             lla t0, handler
