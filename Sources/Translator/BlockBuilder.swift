@@ -18,8 +18,9 @@ public struct BlockBuilder: ~Copyable {
     public private(set) var instructionCount = 0
     /// Whether a block-ending op has been emitted.
     public private(set) var isEnded = false
-    /// The guest pages the block's bytes lie in (one, or two when it crosses a page).
-    public private(set) var pages: [UInt64] = []
+    /// The guest pages the block's bytes lie in (one, or two when it crosses a page), each with
+    /// a `CodeMask` of the 64-byte chunks the block's instructions occupy in it.
+    public private(set) var pages: [(page: UInt64, mask: UInt64)] = []
     private var currentOffset: UInt16 = 0
     private let memory: GuestMemory
 
@@ -45,12 +46,24 @@ public struct BlockBuilder: ~Copyable {
         precondition(!isFull && !isEnded, "a front end emitted past the end of its block")
         instructionCount += 1
         currentOffset = UInt16(truncatingIfNeeded: pc &- startPC)
-        notePage(pc >> TLBGeometry.pageShift)
-        notePage((pc &+ length &- 1) >> TLBGeometry.pageShift)
+        let last = pc &+ length &- 1
+        if pc >> TLBGeometry.pageShift == last >> TLBGeometry.pageShift {
+            noteBytes(pc, last)
+        } else {
+            noteBytes(pc, pc | TLBGeometry.pageOffsetMask)
+            noteBytes(last & ~TLBGeometry.pageOffsetMask, last)
+        }
     }
 
-    private mutating func notePage(_ page: UInt64) {
-        if !pages.contains(page) { pages.append(page) }
+    /// Records that bytes `first...last` (within one page) hold code of this block.
+    private mutating func noteBytes(_ first: UInt64, _ last: UInt64) {
+        let page = first >> TLBGeometry.pageShift
+        let mask = CodeMask.chunks(first, last)
+        if let i = pages.firstIndex(where: { $0.page == page }) {
+            pages[i].mask |= mask
+        } else {
+            pages.append((page, mask))
+        }
     }
 
     /// Appends an op of the current instruction.

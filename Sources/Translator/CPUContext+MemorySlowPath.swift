@@ -50,10 +50,13 @@ extension CPUContext {
     }
 
     private func invalidateCode(_ address: UInt64, size: UInt64) {
-        let first = address >> TLBGeometry.pageShift
-        let last = (address &+ size &- 1) >> TLBGeometry.pageShift
-        cache.invalidate(page: first)
-        if last != first { cache.invalidate(page: last) }
+        let end = address &+ size &- 1
+        if address >> TLBGeometry.pageShift == end >> TLBGeometry.pageShift {
+            cache.invalidate(page: address >> TLBGeometry.pageShift, written: CodeMask.chunks(address, end))
+        } else {
+            cache.invalidate(page: address >> TLBGeometry.pageShift, written: CodeMask.chunks(address, address | TLBGeometry.pageOffsetMask))
+            cache.invalidate(page: end >> TLBGeometry.pageShift, written: CodeMask.chunks(end & ~TLBGeometry.pageOffsetMask, end))
+        }
     }
 
     private static func loadLittleEndian(_ p: UnsafeMutableRawPointer, size: UInt64) -> UInt64 {
@@ -74,8 +77,8 @@ extension CPUContext {
         }
     }
 
-    /// RAM for an aligned atomic access, or the fault to raise. Atomics are supported on RAM
-    /// only; device regions answer them with an access fault.
+    /// RAM for an aligned atomic access, or the fault to raise. LR/SC work on RAM only; device
+    /// regions answer them with an access fault.
     private func atomicTarget(_ address: UInt64, size: UInt64, isLoad: Bool) -> Result<UnsafeMutableRawPointer, GuestFault> {
         guard address & (size &- 1) == 0 else {
             return .failure(isLoad ? .loadMisaligned(address: address) : .storeMisaligned(address: address))
@@ -126,10 +129,21 @@ extension CPUContext {
         }
     }
 
-    /// An atomic read-modify-write; the old value (sign-extended for 4 bytes).
+    /// An atomic read-modify-write; the old value (sign-extended for 4 bytes). On a device
+    /// region it is a read then a write of the register (devices see no atomicity).
     @inline(never)
     func atomicReadModifyWrite(_ address: UInt64, size: UInt64, operation: AtomicOperation, operand: UInt64) -> Result<UInt64, GuestFault> {
         switch atomicTarget(address, size: size, isLoad: false) {
+        case .failure(.storeAccess):
+            guard let region = bus.region(containing: address), size &- 1 <= region.last &- address else {
+                return .failure(.storeAccess(address: address))
+            }
+            let offset = address &- region.base
+            var old = region.device.read(offset: offset, size: Int(size))
+            if size == 4 { old = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: old))) }
+            let new = Self.combine(operation, old, operand, signBit: size == 4 ? 31 : 63)
+            region.device.write(offset: offset, size: Int(size), value: size == 4 ? new & 0xFFFF_FFFF : new)
+            return .success(old)
         case .failure(let f): return .failure(f)
         case .success(let p):
             invalidateCode(address, size: size)

@@ -62,11 +62,6 @@ public final class CPUContext: @unchecked Sendable {
     /// Drops the LR/SC reservation (on traps and returns from traps).
     public func clearReservation() { reservationSize = 0 }
 
-    /// Forgets every TLB entry (address-translation changes will call this).
-    public func flushTLB() {
-        for i in 0..<TLBGeometry.entryCount { tlb[i] = .empty }
-    }
-
     /// Withholds store fast paths to `page`, which now holds translated code.
     func protectCodePage(_ page: UInt64) {
         for i in 0..<TLBGeometry.entryCount where tlb[i].physicalPage == page {

@@ -107,7 +107,7 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
         var builder = BlockBuilder(startPC: pc, flags: flags, memory: cpu.memory)
         guest.translate(&builder)
         precondition(builder.isEnded && !builder.ops.isEmpty, "the front end left a block without an end")
-        let newPages = builder.pages.filter { !cache.holdsCode(page: $0) }
+        let newPages = builder.pages.map(\.page).filter { !cache.holdsCode(page: $0) }
         var inserted = cache.insert(builder)
         if inserted == nil {
             cache.flush()

@@ -93,6 +93,8 @@ public enum IROpcode: UInt8, Sendable {
     case storeConditional32, storeConditional64
     /// Atomic read-modify-write at a with b: d = old value; `c` is an `AtomicOperation`.
     case atomic32, atomic64
+    /// A full host memory barrier (guest FENCE), so other vCPU threads see stores in order.
+    case fence
 
     // Block ends. Conditional branches compare a with b and, if taken, leave the block for the
     // packed target; otherwise execution continues with the next op.
@@ -104,8 +106,9 @@ public enum IROpcode: UInt8, Sendable {
     /// Leaves the block for the PC of the next guest instruction (imm = its offset), without
     /// chaining, so the exec loop looks at pending work (after CSR writes, FENCE.I).
     case exitToLoop
-    /// Raises a guest exception: low 32 bits of imm are the front end's cause, `c` selects
-    /// whether the trap value is the instruction bits (high 32 bits of imm) or the PC.
+    /// Raises a guest exception: low 32 bits of imm are the front end's cause; `c` selects the
+    /// trap value: 0 none, 1 the high 32 bits of imm (instruction bits), 2 the instruction's PC,
+    /// 3 its PC + 2 (a fetch fault in the second half of an instruction).
     case raise
     /// Calls the front end's helper (CSRs, system instructions, floating point).
     case helper

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How the interpreter left translated code, for the exec loop.
 enum BlockExit {
     /// A direct transfer from the block at `from` to `target`; `site` is the op to chain once the
@@ -15,14 +17,16 @@ enum BlockExit {
 
 /// The interpreter tier: runs pre-decoded IR from the flat op buffer with the guest state,
 /// TLB and op buffer held in locals. One `switch` dispatch per op; no allocation, reference
-/// counting, existential or closure on the way. Direct transfers follow chain links without
-/// leaving the loop while no exit is requested; everything rare is out of line.
+/// counting, existential or closure on the way. Direct transfers follow chain links, and indirect
+/// jumps that hit the jump cache continue in place, without leaving the loop while no exit is
+/// requested; everything rare is out of line.
 extension CPUContext {
     // swiftlint:disable:next function_body_length cyclomatic_complexity
     func interpret(at start: Int, blockPC: UInt64) -> BlockExit {
         let r = state
         let ops = cache.ops
         let tlb = self.tlb
+        let jumpCache = cache.jumpCache
         var i = start
         var pc = blockPC
         var count = retired
@@ -162,6 +166,9 @@ extension CPUContext {
                     return .fault(f, pc: pc &+ UInt64(op.pcOffset))
                 }
 
+            case .fence:
+                atomicMemoryFence(ordering: .sequentiallyConsistent)
+
             case .branchEqual, .branchNotEqual, .branchLess, .branchGreaterEqual, .branchLessUnsigned,
                  .branchGreaterEqualUnsigned, .jump:
                 let x = r[a], y = r[b]
@@ -187,7 +194,14 @@ extension CPUContext {
 
             case .jumpIndirect:
                 count &+= UInt64(op.retired)
-                return .indirect(target: (r[a] &+ imm) & ~1)
+                let target = (r[a] &+ imm) & ~1
+                let e = jumpCache[TranslationCache.slot(target)]
+                guard e.block >= 0, e.pc == target, e.flags == modeFlags, exitFlags.load(ordering: .relaxed) == 0 else {
+                    return .indirect(target: target)
+                }
+                i = Int(e.firstOp)
+                pc = target
+                continue
 
             case .exitToLoop:
                 count &+= UInt64(op.retired)

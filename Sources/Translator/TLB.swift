@@ -38,3 +38,19 @@ public enum TLBGeometry {
         address & (~pageOffsetMask | (size &- 1))
     }
 }
+
+/// Which 64-byte chunks of a guest page hold translated code: bit k covers bytes
+/// [64k, 64k + 64). Stores into a code page that touch no such chunk leave its blocks alone, so
+/// data sharing a page with a loop does not force retranslation on every store.
+public enum CodeMask {
+    public static let chunkShift: UInt64 = 6
+
+    /// The chunks covering bytes `first...last`, which lie in one page.
+    @inlinable
+    public static func chunks(_ first: UInt64, _ last: UInt64) -> UInt64 {
+        let low = (first & TLBGeometry.pageOffsetMask) >> chunkShift
+        let high = (last & TLBGeometry.pageOffsetMask) >> chunkShift
+        let upper: UInt64 = high == 63 ? .max : (1 << (high + 1)) &- 1
+        return upper & ~((1 << low) &- 1)
+    }
+}

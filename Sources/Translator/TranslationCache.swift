@@ -1,5 +1,6 @@
 /// Translated blocks: one flat buffer of IR ops, a block table, a lookup keyed by guest PC and
-/// mode flags, and a per-page index for invalidation when the guest writes code.
+/// mode flags, and a per-page index (with the chunks holding code) for invalidation when the guest
+/// writes code.
 ///
 /// Blocks are appended to the op buffer and never moved; chaining stores the successor's first op
 /// index in the transfer op itself. Invalidating a block writes an `invalidated` op over its first
@@ -19,10 +20,13 @@ final class TranslationCache {
         var flags: UInt64
     }
 
-    private struct JumpCacheEntry {
+    /// A direct-mapped cache of recent lookups, also probed by the interpreter for indirect
+    /// jumps. `firstOp` saves a trip through the block table.
+    struct JumpCacheEntry {
         var pc: UInt64
         var flags: UInt64
         var block: Int32
+        var firstOp: Int32
     }
 
     let opCapacity: Int
@@ -30,9 +34,10 @@ final class TranslationCache {
     private(set) var opCount = 0
     private(set) var blocks: [Block] = []
     private var index: [Key: Int32] = [:]
-    private var pageBlocks: [UInt64: [Int32]] = [:]
-    private let jumpCache: UnsafeMutablePointer<JumpCacheEntry>
-    private static let jumpCacheSize = 4096
+    /// Per code page: its blocks and the chunks they occupy.
+    private var codePages: [UInt64: (blocks: [Int32], mask: UInt64)] = [:]
+    let jumpCache: UnsafeMutablePointer<JumpCacheEntry>
+    static let jumpCacheSize = 4096
     /// Bumped by every `flush()`: an op index from an older generation must not be patched.
     private(set) var generation: UInt64 = 0
     private let maxBlocks: Int
@@ -42,7 +47,7 @@ final class TranslationCache {
         self.maxBlocks = opCapacity / 4
         ops = .allocate(capacity: opCapacity)
         jumpCache = .allocate(capacity: Self.jumpCacheSize)
-        jumpCache.initialize(repeating: JumpCacheEntry(pc: 0, flags: 0, block: -1), count: Self.jumpCacheSize)
+        jumpCache.initialize(repeating: JumpCacheEntry(pc: 0, flags: 0, block: -1, firstOp: 0), count: Self.jumpCacheSize)
     }
 
     deinit {
@@ -50,7 +55,8 @@ final class TranslationCache {
         jumpCache.deallocate()
     }
 
-    private static func slot(_ pc: UInt64) -> Int {
+    @inline(__always)
+    static func slot(_ pc: UInt64) -> Int {
         Int(truncatingIfNeeded: (pc >> 1) ^ (pc >> 13)) & (jumpCacheSize - 1)
     }
 
@@ -60,12 +66,12 @@ final class TranslationCache {
         let e = jumpCache[s]
         if e.block >= 0, e.pc == pc, e.flags == flags { return e.block }
         guard let b = index[Key(pc: pc, flags: flags)] else { return nil }
-        jumpCache[s] = JumpCacheEntry(pc: pc, flags: flags, block: b)
+        jumpCache[s] = JumpCacheEntry(pc: pc, flags: flags, block: b, firstOp: blocks[Int(b)].firstOp)
         return b
     }
 
     /// Whether any valid block was translated from `page`.
-    func holdsCode(page: UInt64) -> Bool { pageBlocks[page] != nil }
+    func holdsCode(page: UInt64) -> Bool { codePages[page] != nil }
 
     /// Adds a translated block; nil when the cache is full (flush and retry).
     func insert(_ builder: borrowing BlockBuilder) -> Int32? {
@@ -78,15 +84,19 @@ final class TranslationCache {
         let b = Int32(blocks.count)
         blocks.append(Block(pc: builder.startPC, flags: builder.flags, firstOp: Int32(first), isValid: true))
         index[Key(pc: builder.startPC, flags: builder.flags)] = b
-        for page in builder.pages { pageBlocks[page, default: []].append(b) }
+        for (page, mask) in builder.pages {
+            codePages[page, default: ([], 0)].blocks.append(b)
+            codePages[page, default: ([], 0)].mask |= mask
+        }
         return b
     }
 
-    /// Invalidates every block translated from `page`; returns whether there were any.
-    @discardableResult
-    func invalidate(page: UInt64) -> Bool {
-        guard let list = pageBlocks.removeValue(forKey: page) else { return false }
-        for b in list where blocks[Int(b)].isValid {
+    /// Invalidates every block translated from `page` if a write to the chunks in `written`
+    /// overlaps their code.
+    func invalidate(page: UInt64, written: UInt64) {
+        guard let entry = codePages[page], entry.mask & written != 0 else { return }
+        codePages.removeValue(forKey: page)
+        for b in entry.blocks where blocks[Int(b)].isValid {
             let block = blocks[Int(b)]
             blocks[Int(b)].isValid = false
             ops[Int(block.firstOp)] = IROp(.invalidated, imm: Int64(bitPattern: block.pc))
@@ -94,7 +104,6 @@ final class TranslationCache {
             let s = Self.slot(block.pc)
             if jumpCache[s].block == b { jumpCache[s].block = -1 }
         }
-        return true
     }
 
     /// Drops every block and link.
@@ -102,7 +111,7 @@ final class TranslationCache {
         opCount = 0
         blocks.removeAll(keepingCapacity: true)
         index.removeAll(keepingCapacity: true)
-        pageBlocks.removeAll(keepingCapacity: true)
+        codePages.removeAll(keepingCapacity: true)
         for i in 0..<Self.jumpCacheSize { jumpCache[i].block = -1 }
         generation &+= 1
     }

@@ -30,4 +30,14 @@ enum RISCV64Action: Sendable, Equatable {
     case fence, fenceI, ecall, ebreak, mret, wfi
     /// A Zicsr instruction; funct3 tells the access (read-write/set/clear, register/immediate).
     case csr
+    /// flw / fld: an integer-unit load into an FP register (flw NaN-boxes).
+    case floatLoad(IROpcode)
+    /// fsw / fsd: stores the low bits of an FP register.
+    case floatStore(IROpcode)
+    /// fmv.x.w / fmv.x.d: FP bits to an integer register (sign-extended from 32 bits for .w).
+    case floatMoveToInteger(single: Bool)
+    /// fmv.w.x / fmv.d.x: integer bits to an FP register (NaN-boxed for .w).
+    case floatMoveFromInteger(single: Bool)
+    /// Every other F/D instruction: a call to the floating-point helper, which decodes the word.
+    case floatOperation
 }

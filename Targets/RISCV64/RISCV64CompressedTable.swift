@@ -1,12 +1,12 @@
 /// The RVC encodings (unprivileged ISA §16, table 16.5-16.7), each expanded into the 32-bit
 /// instruction it stands for, which the main decode table then handles. Reserved encodings
 /// (zero immediates where the spec forbids them, rd = x0 where reserved) expand to nil and
-/// raise an illegal-instruction exception. Compressed floating-point loads and stores are
-/// absent until F/D exist.
+/// raise an illegal-instruction exception. RV64 has no compressed single-precision loads and
+/// stores; the double-precision ones are here.
 enum RISCV64CompressedTable {
     /// How a row's fields map onto its 32-bit equivalent.
     enum Form: Sendable {
-        case addi4spn, lw, ld, sw, sd
+        case addi4spn, lw, ld, sw, sd, fld, fsd, fldsp, fsdsp
         case addi, addiw, li, addi16spOrLui, srli, srai, andi, arithmetic, j, beqz, bnez
         case slli, lwsp, ldsp, jrMvEbreakJalrAdd, swsp, sdsp
     }
@@ -34,8 +34,10 @@ enum RISCV64CompressedTable {
 
     static let rows: [Row] = [
         .init("c.addi4spn", "000 ........ ... 00", .addi4spn),
+        .init("c.fld",      "001 ... ... .. ... 00", .fld),
         .init("c.lw",       "010 ... ... .. ... 00", .lw),
         .init("c.ld",       "011 ... ... .. ... 00", .ld),
+        .init("c.fsd",      "101 ... ... .. ... 00", .fsd),
         .init("c.sw",       "110 ... ... .. ... 00", .sw),
         .init("c.sd",       "111 ... ... .. ... 00", .sd),
         .init("c.addi",     "000 . ..... ..... 01", .addi),
@@ -50,9 +52,11 @@ enum RISCV64CompressedTable {
         .init("c.beqz",     "110 ... ... ..... 01", .beqz),
         .init("c.bnez",     "111 ... ... ..... 01", .bnez),
         .init("c.slli",     "000 . ..... ..... 10", .slli),
+        .init("c.fldsp",    "001 . ..... ..... 10", .fldsp),
         .init("c.lwsp",     "010 . ..... ..... 10", .lwsp),
         .init("c.ldsp",     "011 . ..... ..... 10", .ldsp),
         .init("c.jr/mv/ebreak/jalr/add", "100 . ..... ..... 10", .jrMvEbreakJalrAdd),
+        .init("c.fsdsp",    "101 . ..... ..... 10", .fsdsp),
         .init("c.swsp",     "110 . ..... ..... 10", .swsp),
         .init("c.sdsp",     "111 . ..... ..... 10", .sdsp),
     ]
@@ -78,11 +82,14 @@ enum RISCV64CompressedTable {
             return row.form == .lw
                 ? E.i(Int32(uimm), rs1: rs1Prime, funct3: 2, rd: rdPrime, opcode: 0b0000011)
                 : E.s(Int32(uimm), rs2: rdPrime, rs1: rs1Prime, funct3: 2, opcode: 0b0100011)
-        case .ld, .sd:
+        case .ld, .sd, .fld, .fsd:
             let uimm = f(c, 12, 10) << 3 | f(c, 6, 5) << 6
-            return row.form == .ld
-                ? E.i(Int32(uimm), rs1: rs1Prime, funct3: 3, rd: rdPrime, opcode: 0b0000011)
-                : E.s(Int32(uimm), rs2: rdPrime, rs1: rs1Prime, funct3: 3, opcode: 0b0100011)
+            switch row.form {
+            case .ld: return E.i(Int32(uimm), rs1: rs1Prime, funct3: 3, rd: rdPrime, opcode: 0b0000011)
+            case .fld: return E.i(Int32(uimm), rs1: rs1Prime, funct3: 3, rd: rdPrime, opcode: 0b0000111)
+            case .sd: return E.s(Int32(uimm), rs2: rdPrime, rs1: rs1Prime, funct3: 3, opcode: 0b0100011)
+            default: return E.s(Int32(uimm), rs2: rdPrime, rs1: rs1Prime, funct3: 3, opcode: 0b0100111)
+            }
         case .addi:
             return E.i(imm6, rs1: rdFull, funct3: 0, rd: rdFull, opcode: 0b0010011)
         case .addiw:
@@ -132,6 +139,9 @@ enum RISCV64CompressedTable {
             guard rdFull != 0 else { return nil }
             let uimm = f(c, 12, 12) << 5 | f(c, 6, 5) << 3 | f(c, 4, 2) << 6
             return E.i(Int32(uimm), rs1: 2, funct3: 3, rd: rdFull, opcode: 0b0000011)
+        case .fldsp:
+            let uimm = f(c, 12, 12) << 5 | f(c, 6, 5) << 3 | f(c, 4, 2) << 6
+            return E.i(Int32(uimm), rs1: 2, funct3: 3, rd: rdFull, opcode: 0b0000111)
         case .jrMvEbreakJalrAdd:
             switch (f(c, 12, 12), rdFull, rs2Full) {
             case (0, 0, 0): return nil
@@ -144,9 +154,9 @@ enum RISCV64CompressedTable {
         case .swsp:
             let uimm = f(c, 12, 9) << 2 | f(c, 8, 7) << 6
             return E.s(Int32(uimm), rs2: rs2Full, rs1: 2, funct3: 2, opcode: 0b0100011)
-        case .sdsp:
+        case .sdsp, .fsdsp:
             let uimm = f(c, 12, 10) << 3 | f(c, 9, 7) << 6
-            return E.s(Int32(uimm), rs2: rs2Full, rs1: 2, funct3: 3, opcode: 0b0100011)
+            return E.s(Int32(uimm), rs2: rs2Full, rs1: 2, funct3: 3, opcode: row.form == .sdsp ? 0b0100011 : 0b0100111)
         }
     }
 }

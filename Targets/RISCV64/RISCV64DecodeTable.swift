@@ -29,11 +29,13 @@ struct EncodingPattern: Sendable {
     }
 }
 
-/// The 32-bit RISC-V encodings xemu executes (unprivileged ISA 20191213, chapters 2, 5, 7, 8, 9
-/// and 24 opcode map; privileged ISA 20211203 §3.3 for mret/wfi; Zba/Zbb/Zbs 1.0.0).
+/// The 32-bit RISC-V encodings xemu executes (unprivileged ISA 20191213, chapters 2, 5, 7, 8, 9,
+/// 11, 12 and the chapter 24 opcode map; privileged ISA 20211203 §3.3 for mret/wfi; Zba/Zbb/Zbs 1.0.0).
 /// The first matching row wins; rows are grouped by major opcode for lookup.
 enum RISCV64DecodeTable {
-    static let rows: [EncodingPattern] = [
+    static let rows: [EncodingPattern] = integerRows + floatRows
+
+    static let integerRows: [EncodingPattern] = [
         // RV64I (§2.4-2.7, §5.2-5.3)
         .init("lui",    "....................  ..... 0110111", .lui),
         .init("auipc",  "....................  ..... 0010111", .auipc),

@@ -4,8 +4,8 @@ import Translator
 /// ISA §9; privileged ISA §2 and §3.1). Unknown CSRs and writes to read-only ones raise an
 /// illegal-instruction exception, as the spec requires.
 extension RISCV64FrontEnd {
-    /// misa: MXL = 64, extensions A, C, I, M.
-    static let misa: UInt64 = 2 << 62 | 1 << 0 | 1 << 2 | 1 << 8 | 1 << 12
+    /// misa: MXL = 64, extensions A, C, D, F, I, M.
+    static let misa: UInt64 = 2 << 62 | 1 << 0 | 1 << 2 | 1 << 3 | 1 << 5 | 1 << 8 | 1 << 12
 
     /// csrrw/csrrs/csrrc and their immediate forms; `op.imm` holds the instruction word.
     func accessCSR(_ op: IROp, cpu: CPUContext) -> HelperResult {
@@ -30,14 +30,25 @@ extension RISCV64FrontEnd {
         return .next
     }
 
+    /// The translation mode implied by mstatus.
+    static func modeFlags(status: UInt64) -> UInt64 {
+        status & Status.fs != 0 ? ModeFlag.floatEnabled : 0
+    }
+
     func readCSR(_ number: UInt32, cpu: CPUContext) -> UInt64? {
         let s = cpu.state
+        let floatOn = s[RISCV64Slot.mstatus] & Status.fs != 0
         switch number {
+        case 0x001: return floatOn ? s[RISCV64Slot.fflags] : nil
+        case 0x002: return floatOn ? s[RISCV64Slot.frm] : nil
+        case 0x003: return floatOn ? s[RISCV64Slot.frm] << 5 | s[RISCV64Slot.fflags] : nil
         case 0xC00, 0xB00: return cpu.retired &+ s[RISCV64Slot.cycleOffset]
         case 0xC01: return timeSource?()
         case 0xC02, 0xB02: return cpu.retired &+ s[RISCV64Slot.instretOffset]
         case 0xC03...0xC1F, 0xB03...0xB1F, 0x323...0x33F: return 0
-        case 0x300: return s[RISCV64Slot.mstatus]
+        case 0x300:
+            let status = s[RISCV64Slot.mstatus]
+            return status & Status.fs == Status.fs ? status | Status.sd : status
         case 0x301: return Self.misa
         case 0x302: return s[RISCV64Slot.medeleg]
         case 0x303: return s[RISCV64Slot.mideleg]
@@ -59,18 +70,31 @@ extension RISCV64FrontEnd {
     func writeCSR(_ number: UInt32, _ value: UInt64, cpu: CPUContext) {
         let s = cpu.state
         switch number {
+        case 0x001:
+            s[RISCV64Slot.fflags] = value & 0x1F
+            s[RISCV64Slot.mstatus] |= Status.fs
+        case 0x002:
+            s[RISCV64Slot.frm] = value & 7
+            s[RISCV64Slot.mstatus] |= Status.fs
+        case 0x003:
+            s[RISCV64Slot.fflags] = value & 0x1F
+            s[RISCV64Slot.frm] = (value >> 5) & 7
+            s[RISCV64Slot.mstatus] |= Status.fs
         case 0xB00: s[RISCV64Slot.cycleOffset] = value &- cpu.retired
         case 0xB02: s[RISCV64Slot.instretOffset] = value &- cpu.retired
         case 0x300:
-            let writable = Status.mie | Status.mpie
+            let writable = Status.mie | Status.mpie | Status.fs
             s[RISCV64Slot.mstatus] = (value & writable) | Status.machine << Status.mppShift
+            cpu.modeFlags = Self.modeFlags(status: s[RISCV64Slot.mstatus])
             cpu.requestInterruptCheck()
         case 0x302: s[RISCV64Slot.medeleg] = value
         case 0x303: s[RISCV64Slot.mideleg] = value
         case 0x304:
             s[RISCV64Slot.mie] = value & 0xAAA
             cpu.requestInterruptCheck()
-        case 0x305: s[RISCV64Slot.mtvec] = value & ~2
+        case 0x305:
+            // MODE 2 and 3 are reserved: such a write leaves mtvec unchanged (as QEMU does).
+            if value & 3 < 2 { s[RISCV64Slot.mtvec] = value }
         case 0x306: s[RISCV64Slot.mcounteren] = value & 0xFFFF_FFFF
         case 0x340: s[RISCV64Slot.mscratch] = value
         case 0x341: s[RISCV64Slot.mepc] = value & ~1

@@ -74,13 +74,14 @@ extension RISCV64FrontEnd {
         case .atomic(let code, let operation):
             builder.emit(IROp(code, d: rd, a: rs1, b: rs2, c: operation.rawValue))
         case .fence:
-            break
+            builder.emit(IROp(.fence))
         case .fenceI:
             builder.emitExitToLoop(resumeAt: next)
         case .ecall:
             builder.emit(IROp(.raise, imm: Int64(Cause.environmentCallFromM)))
         case .ebreak:
-            builder.emit(IROp(.raise, c: 2, imm: Int64(Cause.breakpoint)))
+            // mtval = 0 for ebreak (allowed by privileged ISA §3.1.16; QEMU 7.2 does the same).
+            builder.emit(IROp(.raise, imm: Int64(Cause.breakpoint)))
         case .mret:
             builder.emit(IROp(.helper, c: Helper.mret))
         case .wfi:
@@ -88,6 +89,41 @@ extension RISCV64FrontEnd {
         case .csr:
             builder.emit(IROp(.helper, d: rd, a: rs1, c: Helper.csr, imm: Int64(word)))
             builder.emitExitToLoop(resumeAt: next)
+        case .floatLoad, .floatStore, .floatMoveToInteger, .floatMoveFromInteger, .floatOperation:
+            guard builder.flags & ModeFlag.floatEnabled != 0 else {
+                emitIllegal(raw, into: &builder)
+                return
+            }
+            emitFloat(row.action, word: word, into: &builder)
+        }
+    }
+
+    /// F/D instructions while mstatus.FS is not Off. Instructions that write FP state also set
+    /// FS to Dirty (an `orImm` on the mstatus slot).
+    private func emitFloat(_ action: RISCV64Action, word: UInt32, into builder: inout BlockBuilder) {
+        let f = RISCV64Encoding.field
+        let rdNumber = f(word, 11, 7)
+        let fd = UInt8(RISCV64Slot.f(Int(rdNumber)))
+        let rs1 = UInt8(f(word, 19, 15)), fs1 = UInt8(RISCV64Slot.f(Int(f(word, 19, 15))))
+        let fs2 = UInt8(RISCV64Slot.f(Int(f(word, 24, 20))))
+        let mstatus = UInt8(RISCV64Slot.mstatus)
+        let box = Int64(bitPattern: Self.boxHigh)
+        let dirty = IROp(.orImm, d: mstatus, a: mstatus, imm: Int64(Self.floatDirty))
+        switch action {
+        case .floatLoad(let code):
+            builder.emit(IROp(code, d: fd, a: rs1, imm: Int64(Int32(bitPattern: word) >> 20)))
+            if code == .load32Unsigned { builder.emit(IROp(.orImm, d: fd, a: fd, imm: box)) }
+            builder.emit(dirty)
+        case .floatStore(let code):
+            let imm = Int64(RISCV64Encoding.signExtend(f(word, 31, 25) << 5 | f(word, 11, 7), width: 12))
+            builder.emit(IROp(code, a: rs1, b: fs2, imm: imm))
+        case .floatMoveToInteger(let single):
+            if rdNumber != 0 { builder.emit(IROp(single ? .addImmW : .addImm, d: UInt8(rdNumber), a: fs1)) }
+        case .floatMoveFromInteger(let single):
+            builder.emit(single ? IROp(.orImm, d: fd, a: rs1, imm: box) : IROp(.addImm, d: fd, a: rs1))
+            builder.emit(dirty)
+        default:
+            builder.emit(IROp(.helper, c: Helper.float, imm: Int64(word)))
         }
     }
 }

@@ -9,6 +9,8 @@ extension RISCV64FrontEnd {
         static let mppShift: UInt64 = 11
         static let mpp: UInt64 = 3 << 11
         static let machine: UInt64 = 3
+        static let fs: UInt64 = 3 << 13
+        static let sd: UInt64 = 1 << 63
     }
 
     /// mip as software sees it: the interrupt lines plus the software-writable bits.
@@ -87,6 +89,7 @@ extension RISCV64FrontEnd {
         case Helper.csr: return accessCSR(op, cpu: cpu)
         case Helper.mret: return returnFromTrap(cpu: cpu)
         case Helper.wfi: return waitForInterrupt(pc: pc, length: UInt64(op.imm), cpu: cpu)
+        case Helper.float: return floatOperation(op, cpu: cpu)
         default: preconditionFailure("unknown riscv64 helper \(op.c)")
         }
     }

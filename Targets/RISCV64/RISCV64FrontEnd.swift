@@ -35,6 +35,13 @@ public final class RISCV64FrontEnd: GuestFrontEnd, @unchecked Sendable {
         static let csr: UInt8 = 0
         static let mret: UInt8 = 1
         static let wfi: UInt8 = 2
+        static let float: UInt8 = 3
+    }
+
+    /// Bits of `CPUContext.modeFlags`: translation-time state that changes what code means.
+    enum ModeFlag {
+        /// mstatus.FS is not Off, so F/D instructions are legal.
+        static let floatEnabled: UInt64 = 1
     }
 
     public func translate(_ builder: inout BlockBuilder) {

@@ -8,6 +8,21 @@ import Translator
 ///
 /// Guest-physical addresses inside `GuestMemory` are RAM (inline fast path); any other address
 /// goes to the `Bus` region holding it, and an address in neither raises an access fault.
+///
+/// ```swift
+/// let hart = RISCV64Hart(memory: ram, bus: mmio, hartID: 0)
+/// hart.pc = 0x8000_0000
+/// hart[x: 10] = 0            // a0 = hartid
+/// hart[x: 11] = dtbAddress   // a1 = DTB
+/// hart.timeSource = { clint.mtime }
+/// clint.timerLine = InterruptLine(controller: hart, line: RISCV64Hart.Line.machineTimer)
+/// while true {
+///     switch hart.run() {
+///     case .exitRequested: return            // hart.requestExit() from any thread
+///     case .waitingForInterrupt: sleepUntil { hart.hasPendingInterrupt }
+///     }
+/// }
+/// ```
 public final class RISCV64Hart: InterruptController, @unchecked Sendable {
     /// Interrupt lines (mip bit numbers, privileged ISA §3.1.9).
     public enum Line {
@@ -49,6 +64,18 @@ public final class RISCV64Hart: InterruptController, @unchecked Sendable {
         }
     }
 
+    /// Floating-point register f`index` (0...31), raw bits (singles are NaN-boxed).
+    public subscript(f index: Int) -> UInt64 {
+        get {
+            precondition((0..<32).contains(index), "f\(index) is not a floating-point register")
+            return engine.cpu.state[RISCV64Slot.f(index)]
+        }
+        set {
+            precondition((0..<32).contains(index), "f\(index) is not a floating-point register")
+            engine.cpu.state[RISCV64Slot.f(index)] = newValue
+        }
+    }
+
     /// The value of CSR `number` as a CSR instruction would read it, or nil if it does not exist.
     public func csr(_ number: UInt32) -> UInt64? { frontEnd.readCSR(number, cpu: engine.cpu) }
 
@@ -74,6 +101,10 @@ public final class RISCV64Hart: InterruptController, @unchecked Sendable {
         frontEnd.mip(engine.cpu) & engine.cpu.state[RISCV64Slot.mie] != 0
     }
 
+    /// Called (on the raising thread) after an interrupt line goes high, so a board whose hart
+    /// sleeps after `.waitingForInterrupt` can wake it. Set before the hart runs.
+    public var interruptRaised: (@Sendable () -> Void)?
+
     /// Sets or clears mip bit `line`; callable from any thread. The hart notices at its next
     /// block boundary and traps if the interrupt is enabled.
     public func setLevel(line: Int, high: Bool) {
@@ -85,5 +116,6 @@ public final class RISCV64Hart: InterruptController, @unchecked Sendable {
             frontEnd.interruptLines.bitwiseAnd(~bit, ordering: .acquiringAndReleasing)
         }
         engine.cpu.requestInterruptCheck()
+        if high { interruptRaised?() }
     }
 }

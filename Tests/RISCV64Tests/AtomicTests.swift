@@ -39,6 +39,34 @@ import Testing
         #expect(rig["s6"] == 0x1111_1111)
     }
 
+    @Test func aTrapBetweenLoadReservedAndStoreConditionalBreaksTheReservation() throws {
+        let rig = try GuestRig("""
+            lla t0, handler
+            csrw mtvec, t0
+            lla s0, data
+            li t1, 9
+            lr.d a0, (s0)
+            ecall
+            sc.d a1, t1, (s0)
+            lr.d a2, (s0)
+            sc.d a3, t1, (s0)
+            ld a4, 0(s0)
+            j exit
+        handler:
+            csrr t2, mepc
+            addi t2, t2, 4
+            csrw mepc, t2
+            mret
+            .balign 8
+        data:
+            .dword 5
+        """)
+        rig.run()
+        #expect(rig["a1"] == 1)
+        #expect(rig["a3"] == 0)
+        #expect(rig["a4"] == 9)
+    }
+
     @Test func everyAMOReturnsTheOldValueAndStoresTheResult() throws {
         let rig = try GuestRig("""
             lla s0, data

@@ -12,7 +12,7 @@ enum Assembler {
     }
 
     /// Assembles and links `source` to run at `base`.
-    static func assemble(_ source: String, march: String = "rv64imac_zicsr_zifencei_zba_zbb_zbs", base: UInt64 = 0x8000_0000) throws -> [UInt8] {
+    static func assemble(_ source: String, march: String = "rv64imafdc_zicsr_zifencei_zba_zbb_zbs", base: UInt64 = 0x8000_0000) throws -> [UInt8] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("xemu-rv-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -85,7 +85,7 @@ final class GuestRig {
     1:  j 1b
     """
 
-    init(_ source: String, march: String = "rv64imac_zicsr_zifencei_zba_zbb_zbs", ramSize: UInt64 = 1 << 20) throws {
+    init(_ source: String, march: String = "rv64imafdc_zicsr_zifencei_zba_zbb_zbs", ramSize: UInt64 = 1 << 20) throws {
         memory = try GuestMemory(base: Self.ramBase, size: ramSize)
         try bus.register(device, at: Self.deviceBase, size: 0x1000, name: "recorder")
         try bus.register(finisher, at: 0x10_0000, size: 0x1000, name: "finisher")

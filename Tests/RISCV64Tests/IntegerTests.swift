@@ -240,6 +240,8 @@ import Testing
             orc.b a5, a0
             bseti a6, zero, 63
             bexti a7, a0, 28
+            slli t6, a0, 63
+            ctzw s1, t6
         """)
         rig.run()
         #expect(rig["s2"] == 6 &+ 0xF000_0001)
@@ -264,5 +266,6 @@ import Testing
         #expect(rig["a5"] == 0xFF00_00FF)
         #expect(rig["a6"] == 1 << 63)
         #expect(rig["a7"] == 1)
+        #expect(rig["s1"] == 32, "ctzw counts within the low word")
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Translator
+@testable import Translator
 @testable import RISCV64
 
 /// The hart against the rest of the machine: MMIO, code modification, exits from other threads,
@@ -18,15 +18,19 @@ import Translator
             lw a1, 0x10(s0)
             ld a2, 0x18(s0)
             lh a3, 0x22(s0)
+            li t1, 0x100
+            addi s1, s0, 0x30
+            amoor.w a4, t1, (s1)
         """)
         rig.run()
         let w = rig.device.writes
-        #expect(w.count == 3)
-        #expect(w.map(\.offset) == [5, 0x40, 0x80])
-        #expect(w.map(\.size) == [1, 4, 8])
-        #expect(w.map(\.value) == [0xAB, 0x1234_5678, 0x1234_5678])
-        #expect(rig.device.reads.map(\.offset) == [7, 0x10, 0x18, 0x22])
-        #expect(rig.device.reads.map(\.size) == [1, 4, 8, 2])
+        #expect(w.count == 4)
+        #expect(w.map(\.offset) == [5, 0x40, 0x80, 0x30])
+        #expect(w.map(\.size) == [1, 4, 8, 4])
+        #expect(w.map(\.value) == [0xAB, 0x1234_5678, 0x1234_5678, 0x1130])
+        #expect(rig.device.reads.map(\.offset) == [7, 0x10, 0x18, 0x22, 0x30])
+        #expect(rig.device.reads.map(\.size) == [1, 4, 8, 2, 4])
+        #expect(rig["a4"] == 0x1030, "an AMO on a device reads the old value")
         #expect(rig["a0"] == 0x1007)
         #expect(rig["a1"] == 0x1010)
         #expect(rig["a2"] == 0x1018)
@@ -143,15 +147,49 @@ import Translator
             mret
         """)
         let hart = rig.hart
+        let woken = DoneFlag()
+        hart.interruptRaised = { woken.value.store(true, ordering: .relaxed) }
         #expect(hart.run() == .waitingForInterrupt)
         #expect(rig["a1"] == 0)
+        #expect(!hart.hasPendingInterrupt)
         hart.setLevel(line: RISCV64Hart.Line.machineTimer, high: true)
         #expect(hart.hasPendingInterrupt)
+        let wasWoken = woken.value.load(ordering: .relaxed)
+        #expect(wasWoken)
         rig.run()
         #expect(rig["a0"] == 1)
         #expect(rig["a1"] == 0x55)
         #expect(rig["a2"] == UInt64(1) << 63 | 7)
         #expect(rig["a3"] == GuestRig.ramBase + 32, "mepc is the instruction after wfi")
+    }
+
+    @Test func vectoredModeAndPriorityAmongPendingInterrupts() throws {
+        // Timer and external are both pending: external (cause 11) goes first, to base + 4 * 11.
+        let table = (0..<16).map { "    j v\($0)" }.joined(separator: "\n")
+        let targets = (0..<16).map { "v\($0): li a3, \($0)\n    j common" }.joined(separator: "\n")
+        let rig = try GuestRig("""
+            lla t0, vectors
+            ori t0, t0, 1
+            csrw mtvec, t0
+            li t0, 0x880
+            csrw mie, t0
+            csrsi mstatus, 8
+            nop
+            j exit
+            .balign 64
+        vectors:
+        \(table)
+        \(targets)
+        common:
+            csrr a1, mcause
+            csrw mie, zero
+            mret
+        """)
+        rig.hart.setLevel(line: RISCV64Hart.Line.machineTimer, high: true)
+        rig.hart.setLevel(line: RISCV64Hart.Line.machineExternal, high: true)
+        rig.run()
+        #expect(rig["a1"] == UInt64(1) << 63 | 11)
+        #expect(rig["a3"] == 11, "vectored mode enters at base + 4 * cause")
     }
 
     @Test func pendingButDisabledInterruptIsTakenWhenEnabled() throws {
@@ -180,5 +218,28 @@ import Translator
         #expect(rig["a1"] == 0, "no interrupt while mstatus.MIE = 0")
         #expect(rig["a0"] == 1)
         #expect(rig["a2"] == GuestRig.ramBase + 48, "taken right after the csrsi that enabled it")
+    }
+}
+
+/// Data that shares a page with code must not make every store retranslate the code.
+@Suite struct CodePageSharingTests {
+    @Test func storesToDataBesideALoopKeepItsTranslation() throws {
+        let rig = try GuestRig("""
+            lla s0, counter
+            li t0, 1000
+        1:  ld t1, 0(s0)
+            addi t1, t1, 1
+            sd t1, 0(s0)
+            addi t0, t0, -1
+            bnez t0, 1b
+            ld a0, 0(s0)
+            j exit
+            .balign 128
+        counter:
+            .dword 0
+        """)
+        rig.run()
+        #expect(rig["a0"] == 1000)
+        #expect(rig.hart.engine.cpu.cache.blocks.count < 10, "the loop was translated once, not once per store")
     }
 }

@@ -49,6 +49,24 @@ import Testing
         }
     }
 
+    @Test func callReturnLoop() throws {
+        // A call and a return every 6 instructions: indirect jumps through the jump cache.
+        try Self.measure("call/return loop", """
+            li s1, 5000000
+            li a0, 0
+        1:  call leaf
+            addi s1, s1, -1
+            bnez s1, 1b
+            j exit
+        leaf:
+            addi a0, a0, 3
+            xori a0, a0, 1
+            ret
+        """) { rig in
+            #expect(rig["s1"] == 0)
+        }
+    }
+
     @Test func memoryLoop() throws {
         // Sums and rewrites a 4 KiB array 5000 times: loads and stores through the TLB hit path.
         try Self.measure("load/store loop", """

@@ -37,6 +37,14 @@ final class StopDevice: MMIODevice, @unchecked Sendable {
         #expect(linked.targetOffset == -24 && linked.link == 78)
     }
 
+    @Test func codeMasksCoverTheWrittenChunks() {
+        #expect(CodeMask.chunks(0, 0) == 1)
+        #expect(CodeMask.chunks(63, 64) == 3)
+        #expect(CodeMask.chunks(0xFC0, 0xFFF) == 1 << 63)
+        #expect(CodeMask.chunks(0x1005, 0x1005) == 1)
+        #expect(CodeMask.chunks(0x2000, 0x2FFF) == .max)
+    }
+
     @Test func divisionAndShiftSemantics() throws {
         var p = ToyProgram()
         p.op(.loadImm, d: 1, imm: -7)
