@@ -25,10 +25,14 @@ public final class CPUContext: @unchecked Sendable {
 
     let tlb: UnsafeMutablePointer<TLBEntry>
     let cache: TranslationCache
-    /// Bit `stopBit`: leave `run()`; bit `checkBit`: re-examine pending interrupts.
+    /// Bit `stopBit`: leave `run()`; bit `checkBit`: re-examine pending interrupts;
+    /// bit `invalidateBit`: apply `pendingInvalidations`.
     let exitFlags = Atomic<UInt32>(0)
     static let stopBit: UInt32 = 1
     static let checkBit: UInt32 = 2
+    static let invalidateBit: UInt32 = 4
+    /// Guest-physical ranges written behind the CPU's back (DMA), queued by other threads.
+    let pendingInvalidations = Mutex<[(address: UInt64, length: UInt64)]>([])
 
     /// The LR/SC reservation: address, access size (0 when none) and the value LR observed.
     var reservationAddress: UInt64 = 0
@@ -58,6 +62,25 @@ public final class CPUContext: @unchecked Sendable {
     /// Asks the exec loop to look at pending interrupts at the next block boundary (after an
     /// interrupt line changed or the guest enabled interrupts). Callable from any thread.
     public func requestInterruptCheck() { exitFlags.bitwiseOr(Self.checkBit, ordering: .releasing) }
+
+    /// Drops translations of guest code in `[address, address + length)` before this CPU runs
+    /// its next block; callable from any thread. Stores by this CPU invalidate code by
+    /// themselves; this is for writes it cannot see, such as device DMA into guest RAM.
+    public func invalidateCode(at address: UInt64, length: UInt64) {
+        guard length > 0 else { return }
+        pendingInvalidations.withLock { $0.append((address, length)) }
+        exitFlags.bitwiseOr(Self.invalidateBit, ordering: .releasing)
+    }
+
+    /// Applies the queued `invalidateCode` ranges (on the CPU's own thread).
+    func applyPendingInvalidations() {
+        let ranges = pendingInvalidations.withLock { queued in
+            let taken = queued
+            queued.removeAll()
+            return taken
+        }
+        for range in ranges { cache.invalidate(address: range.address, length: range.length) }
+    }
 
     /// Drops the LR/SC reservation (on traps and returns from traps).
     public func clearReservation() { reservationSize = 0 }

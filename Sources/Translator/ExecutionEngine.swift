@@ -38,6 +38,7 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
         while true {
             if cpu.exitFlags.load(ordering: .acquiring) != 0 {
                 let flags = cpu.exitFlags.exchange(0, ordering: .acquiringAndReleasing)
+                if flags & CPUContext.invalidateBit != 0 { cpu.applyPendingInvalidations() }
                 if flags & CPUContext.checkBit != 0, let handler = guest.takeInterrupt(pc: pc, cpu: cpu) {
                     pc = handler
                     chainSite = -1

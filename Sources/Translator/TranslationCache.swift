@@ -106,6 +106,18 @@ final class TranslationCache {
         }
     }
 
+    /// Invalidates the code in `[address, address + length)` (a range past 2^64 is clamped),
+    /// walking only the pages that hold code.
+    func invalidate(address: UInt64, length: UInt64) {
+        let last = address.addingReportingOverflow(length &- 1).overflow ? UInt64.max : address &+ (length &- 1)
+        let firstPage = address >> TLBGeometry.pageShift, lastPage = last >> TLBGeometry.pageShift
+        for page in codePages.keys.filter({ $0 >= firstPage && $0 <= lastPage }) {
+            let start = page == firstPage ? address : page << TLBGeometry.pageShift
+            let end = page == lastPage ? last : (page << TLBGeometry.pageShift) | TLBGeometry.pageOffsetMask
+            invalidate(page: page, written: CodeMask.chunks(start, end))
+        }
+    }
+
     /// Drops every block and link.
     func flush() {
         opCount = 0

@@ -96,6 +96,13 @@ public final class RISCV64Hart: InterruptController, @unchecked Sendable {
     /// Makes `run()` return at the next block boundary; callable from any thread.
     public func requestExit() { engine.requestExit() }
 
+    /// Drops translated code in `[address, address + length)` of guest RAM before the hart's
+    /// next block; callable from any thread. Call it after a device writes guest RAM by DMA
+    /// (the hart's own stores invalidate code by themselves).
+    public func invalidateTranslations(at address: UInt64, length: UInt64) {
+        engine.cpu.invalidateCode(at: address, length: length)
+    }
+
     /// Whether an interrupt is pending and enabled in mie: the wake-up condition for `wfi`.
     public var hasPendingInterrupt: Bool {
         frontEnd.mip(engine.cpu) & engine.cpu.state[RISCV64Slot.mie] != 0

@@ -143,6 +143,22 @@ final class StopDevice: MMIODevice, @unchecked Sendable {
         #expect(m[2] == 101)
     }
 
+    @Test func invalidatingAHugeRangeClampsAndDropsTheCode() throws {
+        var p = ToyProgram()
+        p.op(.addImm, d: 2, a: 2, imm: 1)
+        Self.stop(&p)
+        let m = try ToyMachine(p)
+        _ = try run(m)
+        #expect(m[2] == 1)
+        var patched = ToyProgram()
+        patched.op(.addImm, d: 2, a: 2, imm: 50)
+        try m.memory.write(patched.bytes, at: 0x1000)
+        m.engine.cpu.invalidateCode(at: 0x10, length: .max)
+        m.engine.pc = 0x1000
+        #expect(m.engine.run() == .exitRequested)
+        #expect(m[2] == 51)
+    }
+
     @Test func aFullCacheIsFlushedAndExecutionContinues() throws {
         var p = ToyProgram()
         p.op(.loadImm, d: 1, imm: 50)
