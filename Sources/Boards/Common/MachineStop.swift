@@ -10,7 +10,7 @@ import Synchronization
 /// may be sleeping in WFI) through `stopHart`.
 final class MachineStop: Sendable {
     private let reason = Mutex<MachineExit?>(nil)
-    /// Signalled on every interrupt-line change and on stop, so a sleeping WFI re-checks.
+    /// Signalled when an interrupt line goes high and on stop, so a sleeping WFI re-checks.
     let wakeup = DispatchSemaphore(value: 0)
     private let stopHart: @Sendable () -> Void
 

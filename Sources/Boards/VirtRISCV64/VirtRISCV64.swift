@@ -38,11 +38,12 @@ public final class VirtRISCV64: Board {
         self.hart = hart
         let stop = MachineStop(stopHart: { hart.requestExit() })
         self.stop = stop
-        let pins = WakingInterruptController(cpu: hart, wakeup: stop.wakeup)
+        let wakeup = stop.wakeup
+        hart.interruptRaised = { wakeup.signal() }
 
         console = try configuration.serial.makeBackend(onQuit: { stop.finish(.userQuit) })
-        clint = CLINT(harts: [CLINT.HartLines(hart: pins)])
-        plic = PLIC(sourceCount: L.plicSources, contexts: PLIC.hartContexts([pins]))
+        clint = CLINT(harts: [CLINT.HartLines(hart: hart)])
+        plic = PLIC(sourceCount: L.plicSources, contexts: PLIC.hartContexts([hart]))
         uart = NS16550A(backend: console, interrupt: InterruptLine(controller: plic, line: L.uartIRQ))
         let test = SiFiveTest(onExit: { stop.finish($0) })
         try bus.register(test, at: L.test, size: SiFiveTest.regionSize, name: "test")
