@@ -37,6 +37,7 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         .target(name: "Virtio", dependencies: ["Machine"], swiftSettings: hotPathSettings),
+        .target(name: "VirtioDriver", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
         .target(name: "Boards", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
         .executableTarget(
             name: "xemu",
@@ -48,5 +49,11 @@ let package = Package(
         ),
 
         .testTarget(name: "MachineTests", dependencies: ["Machine"]),
+        .testTarget(
+            name: "VirtioTests",
+            dependencies: ["Virtio", "VirtioDriver", "Machine"],
+            resources: [.copy("FuzzCrashes")],
+            swiftSettings: hotPathSettings
+        ),
     ]
 )
