@@ -38,11 +38,18 @@ let package = Package(
         ),
         .target(name: "Virtio", dependencies: ["Machine"], swiftSettings: hotPathSettings),
         .target(name: "VirtioDriver", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
+        // Counts malloc calls for `xemu bench virtqueue` (glibc interposition; a no-op elsewhere).
+        .target(name: "CMallocCounter"),
+        .target(
+            name: "VirtqueueBench",
+            dependencies: ["Virtio", "VirtioDriver", "Machine", "CMallocCounter"],
+            swiftSettings: hotPathSettings
+        ),
         .target(name: "Boards", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
         .executableTarget(
             name: "xemu",
             dependencies: [
-                "Boards", "Machine", "Virtio", "CLLVM", "CSlirp",
+                "Boards", "Machine", "Virtio", "VirtqueueBench", "CLLVM", "CSlirp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hotPathSettings

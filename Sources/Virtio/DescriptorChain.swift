@@ -20,7 +20,8 @@ public struct DescriptorChain {
     public let head: UInt16
     /// Pop order on this queue (wraps), used to batch in-order completions.
     @usableFromInline let sequence: UInt32
-    @usableFromInline unowned(unsafe) let memory: GuestMemory
+    /// Guest RAM, with its first bank cached for the common case.
+    @usableFromInline let ram: RAMWindow
     /// The descriptor table being walked: the ring's table, or an indirect table.
     @usableFromInline var table: UnsafeRawPointer
     /// Entries in `table`; a split `next` index must be below it.
@@ -41,22 +42,23 @@ public struct DescriptorChain {
     struct State: OptionSet, Sendable {
         @usableFromInline var rawValue: UInt8
         @inlinable init(rawValue: UInt8) { self.rawValue = rawValue }
-        @usableFromInline static let packed = State(rawValue: 1)
-        @usableFromInline static let inIndirect = State(rawValue: 2)
-        @usableFromInline static let indirectAllowed = State(rawValue: 4)
-        @usableFromInline static let sawWritable = State(rawValue: 8)
-        @usableFromInline static let finished = State(rawValue: 16)
+        // Computed rather than stored: a stored static goes through a lazy-initialisation check.
+        @inlinable static var packed: State { State(rawValue: 1) }
+        @inlinable static var inIndirect: State { State(rawValue: 2) }
+        @inlinable static var indirectAllowed: State { State(rawValue: 4) }
+        @inlinable static var sawWritable: State { State(rawValue: 8) }
+        @inlinable static var finished: State { State(rawValue: 16) }
     }
 
     /// The largest indirect table walked (entries), whatever the queue size.
-    @usableFromInline static let maxIndirectEntries: UInt32 = 32768
+    @inlinable static var maxIndirectEntries: UInt32 { 32768 }
 
     @inlinable
-    init(head: UInt16, sequence: UInt32, memory: GuestMemory, table: UnsafeRawPointer, tableCount: UInt32,
+    init(head: UInt16, sequence: UInt32, ram: RAMWindow, table: UnsafeRawPointer, tableCount: UInt32,
          start: UInt32, steps: UInt32, packed: Bool, indirectAllowed: Bool) {
         self.head = head
         self.sequence = sequence
-        self.memory = memory
+        self.ram = ram
         self.table = table
         self.tableCount = tableCount
         self.index = start
@@ -72,7 +74,7 @@ public struct DescriptorChain {
 
     /// The next buffer of the chain, nil after the last one; throws a chain error on corruption,
     /// after which the chain yields nothing more.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func next() throws(VirtqueueError) -> Descriptor? {
         if state.contains(.finished) { return nil }
         do {
@@ -83,7 +85,7 @@ public struct DescriptorChain {
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func walk() throws(VirtqueueError) -> Descriptor? {
         // At most two rounds: the second one only after entering an indirect table, and an
         // indirect descriptor inside that table is an error.
@@ -110,7 +112,7 @@ public struct DescriptorChain {
             }
             totalLength &+= UInt64(length)
             guard totalLength <= UInt64(UInt32.max) else { throw .chainTooLarge }
-            guard let host = memory.hostPointer(address, length: UInt64(length)) else { throw .bufferOutsideRAM }
+            guard let host = ram.hostPointer(address, length: UInt64(length)) else { throw .bufferOutsideRAM }
             advance(flags: flags, splitNext: splitNext)
             return Descriptor(address: address, length: length, isDeviceWritable: writable, host: host)
         }
@@ -137,7 +139,7 @@ public struct DescriptorChain {
     }
 
     /// Switches the walk to the indirect table a descriptor points at.
-    @inlinable
+    @inlinable @inline(never)
     mutating func enterIndirect(address: UInt64, length: UInt32, flags: UInt16) throws(VirtqueueError) {
         guard state.contains(.indirectAllowed) else { throw .indirectNotNegotiated }
         guard !state.contains(.inIndirect) else { throw .nestedIndirect }
@@ -148,7 +150,7 @@ public struct DescriptorChain {
         guard length != 0, length % 16 == 0, length / 16 <= Self.maxIndirectEntries else {
             throw .invalidIndirectTableLength
         }
-        guard let host = memory.hostPointer(address, length: UInt64(length)) else { throw .bufferOutsideRAM }
+        guard let host = ram.hostPointer(address, length: UInt64(length)) else { throw .bufferOutsideRAM }
         table = UnsafeRawPointer(host)
         tableCount = length / 16
         index = 0

@@ -10,7 +10,7 @@ import Machine
 /// position by the same count. A buffer ID outside the queue or already in flight breaks the
 /// queue; this also bounds the chains in flight by the queue size.
 public struct PackedRing {
-    @usableFromInline unowned(unsafe) let memory: GuestMemory
+    @usableFromInline let ram: RAMWindow
     @usableFromInline let ring: UnsafeMutableRawPointer
     /// Driver event suppression (the driver writes it; it governs interrupts).
     @usableFromInline let driverEvent: UnsafeMutableRawPointer
@@ -45,7 +45,7 @@ public struct PackedRing {
 
     init(memory: GuestMemory, ring: UnsafeMutableRawPointer, driverEvent: UnsafeMutableRawPointer,
          deviceEvent: UnsafeMutableRawPointer, slotsOfID: UnsafeMutablePointer<UInt16>, size: UInt16, features: UInt64) {
-        self.memory = memory
+        ram = RAMWindow(memory)
         self.ring = ring
         self.driverEvent = driverEvent
         self.deviceEvent = deviceEvent
@@ -65,7 +65,7 @@ public struct PackedRing {
     /// The next available chain, nil when the descriptor at the avail position is not available.
     /// Throws only *broken* errors: a chain running around the whole ring, or a buffer ID out of
     /// range or already in flight.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func pop() throws(VirtqueueError) -> DescriptorChain? {
         let bits = RingLayout.packedAvail | RingLayout.packedUsed
         var flags = RingMemory.load16(ring, flagsOffset(nextAvail))
@@ -94,7 +94,7 @@ public struct PackedRing {
         if eventIndex && notificationsEnabled { RingMemory.store16(deviceEvent, 0, offWrap(nextAvail, availWrap)) }
         inFlight &+= 1
         sequence &+= 1
-        return DescriptorChain(head: id, sequence: sequence, memory: memory, table: ring,
+        return DescriptorChain(head: id, sequence: sequence, ram: ram, table: ring,
                                tableCount: UInt32(size), start: UInt32(head), steps: UInt32(count),
                                packed: true, indirectAllowed: indirect)
     }
@@ -106,10 +106,10 @@ public struct PackedRing {
     /// chain completed right after its predecessor replaces the predecessor's used descriptor
     /// when that one reported no bytes written: the driver then takes the whole run as used
     /// (§2.8.9 "in-order").
-    @inlinable
-    mutating func push(_ chain: DescriptorChain, written: UInt32) throws(VirtqueueError) {
+    @inlinable @inline(__always)
+    mutating func push(_ chain: UsedToken, written: UInt32) throws(VirtqueueError) {
         let id = chain.head
-        guard id < size, chain.state.contains(.packed) else { throw .notInFlight }
+        guard id < size, chain.isPacked else { throw .notInFlight }
         let slots = slotsOfID[Int(id)]
         guard slots != 0 else { throw .notInFlight }
         slotsOfID[Int(id)] = 0
@@ -145,7 +145,7 @@ public struct PackedRing {
 
     /// Makes the staged used descriptors visible: the flags of all but the first, a release
     /// fence, then the first one's flags.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func publish() {
         guard staged > 0 else { return }
         if staged >= 2 { RingMemory.store16(ring, flagsOffset(lastStaged), lastStagedFlags) }
@@ -158,7 +158,7 @@ public struct PackedRing {
 
     /// Publishes, then whether the driver's event suppression structure asks for an interrupt
     /// for what was published since the last decision (§2.8.10).
-    @inlinable
+    @inlinable @inline(__always)
     mutating func needsInterrupt() -> Bool {
         publish()
         guard unsignalled > 0 else { return false }

@@ -49,7 +49,7 @@ public struct QueueConfig: Equatable, Sendable {
             let driverEvent = try host(memory, driverArea, RingLayout.eventSuppressionSize)
             let deviceEvent = try host(memory, deviceArea, RingLayout.eventSuppressionSize)
             let storage = QueueStorage(memory: memory, ids: Int(n))
-            return Virtqueue(ring: .packed(PackedRing(memory: memory, ring: ring, driverEvent: driverEvent,
+            return Virtqueue(packed: (PackedRing(memory: memory, ring: ring, driverEvent: driverEvent,
                                                       deviceEvent: deviceEvent, slotsOfID: storage.slotsOfID,
                                                       size: size, features: features)),
                              storage: storage)
@@ -59,7 +59,7 @@ public struct QueueConfig: Equatable, Sendable {
         let descriptors = try host(memory, descriptorArea, descriptorBytes)
         let avail = try host(memory, driverArea, RingLayout.availRingSize(n))
         let used = try host(memory, deviceArea, RingLayout.usedRingSize(n))
-        return Virtqueue(ring: .split(SplitRing(memory: memory, descriptors: descriptors, avail: avail, used: used,
+        return Virtqueue(split: (SplitRing(memory: memory, descriptors: descriptors, avail: avail, used: used,
                                                 size: size, features: features)),
                          storage: QueueStorage(memory: memory, ids: 0))
     }

@@ -7,7 +7,7 @@ import Machine
 /// every index read from them is checked before use. `Virtqueue` wraps this type so a device
 /// never sees the format.
 public struct SplitRing {
-    @usableFromInline unowned(unsafe) let memory: GuestMemory
+    @usableFromInline let ram: RAMWindow
     @usableFromInline let descriptors: UnsafeMutableRawPointer
     /// Available ring: flags +0, idx +2, ring +4, used_event after the ring.
     @usableFromInline let avail: UnsafeMutableRawPointer
@@ -41,7 +41,7 @@ public struct SplitRing {
 
     init(memory: GuestMemory, descriptors: UnsafeMutableRawPointer, avail: UnsafeMutableRawPointer,
          used: UnsafeMutableRawPointer, size: UInt16, features: UInt64) {
-        self.memory = memory
+        ram = RAMWindow(memory)
         self.descriptors = descriptors
         self.avail = avail
         self.used = used
@@ -54,7 +54,7 @@ public struct SplitRing {
     /// The next available chain, nil when the driver has made none available. Throws only
     /// *broken* errors: an avail idx more than `size` ahead, a head index out of range, or more
     /// chains than descriptors in flight.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func pop() throws(VirtqueueError) -> DescriptorChain? {
         if lastAvail == availShadow {
             let index = RingMemory.load16(avail, 2)
@@ -70,7 +70,7 @@ public struct SplitRing {
         if eventIndex && notificationsEnabled { RingMemory.store16(used, availEventOffset, lastAvail) }
         inFlight &+= 1
         sequence &+= 1
-        return DescriptorChain(head: head, sequence: sequence, memory: memory, table: descriptors,
+        return DescriptorChain(head: head, sequence: sequence, ram: ram, table: descriptors,
                                tableCount: UInt32(size), start: UInt32(head), steps: UInt32(size),
                                packed: false, indirectAllowed: indirect)
     }
@@ -78,9 +78,9 @@ public struct SplitRing {
     /// Writes the used entry of `chain` (not yet visible to the driver). With IN_ORDER, a chain
     /// completed right after its predecessor replaces the predecessor's entry when that one
     /// reported no bytes written, so one entry covers the batch (§2.7.9 "in-order").
-    @inlinable
-    mutating func push(_ chain: DescriptorChain, written: UInt32) throws(VirtqueueError) {
-        guard inFlight > 0, chain.head < size, !chain.state.contains(.packed) else { throw .notInFlight }
+    @inlinable @inline(__always)
+    mutating func push(_ chain: UsedToken, written: UInt32) throws(VirtqueueError) {
+        guard inFlight > 0, chain.head < size, !chain.isPacked else { throw .notInFlight }
         inFlight &-= 1
         let slot: UInt16
         if inOrder, staged > 0, lastStagedEmpty, chain.sequence == lastStagedSequence &+ 1 {
@@ -95,7 +95,7 @@ public struct SplitRing {
     }
 
     /// Makes the staged used entries visible: release fence, then one store of used idx.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func publish() {
         guard staged > 0 else { return }
         GuestMemory.releaseFence()
@@ -107,7 +107,7 @@ public struct SplitRing {
 
     /// Publishes, then whether the driver asked to be interrupted for what was published since
     /// the last decision (§2.7.7: VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with EVENT_IDX).
-    @inlinable
+    @inlinable @inline(__always)
     mutating func needsInterrupt() -> Bool {
         publish()
         guard unsignalled > 0 else { return false }

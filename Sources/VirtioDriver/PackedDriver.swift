@@ -26,6 +26,7 @@ public final class PackedDriver {
     let tokenOfID: UnsafeMutablePointer<UInt32>
     /// Descriptors each in-flight ID holds (0 when the ID is free).
     let descriptorsOfID: UnsafeMutablePointer<UInt16>
+    /// With IN_ORDER, IDs in the order they were added (to expand batched used entries).
     let order: UnsafeMutablePointer<UInt16>
     var orderFront = 0, orderCount = 0
     var freeID: UInt16 = 0
@@ -120,7 +121,7 @@ public final class PackedDriver {
         tokenOfID[Int(id)] = token
         lastHead = id
         descriptorsOfID[Int(id)] = UInt16(needed)
-        order[(orderFront + orderCount) % Int(size)] = id
+        if inOrder { order[(orderFront + orderCount) % Int(size)] = id }
         orderCount += 1
         added &+= UInt32(needed)
         GuestMemory.releaseFence()
@@ -176,7 +177,8 @@ public final class PackedDriver {
         } else {
             pendingBatch = nil
         }
-        removeFromOrder(returned)
+        if inOrder { order[orderFront] == returned ? dropFront() : fail("IN_ORDER used entry out of order") }
+        orderCount -= 1
         let count = descriptorsOfID[Int(returned)]
         var position = UInt32(lastUsed) + UInt32(count)
         if position >= UInt32(size) { position -= UInt32(size); usedWrap.toggle() }
@@ -188,20 +190,10 @@ public final class PackedDriver {
         return UsedBuffer(token: detach(returned), length: length)
     }
 
-    func removeFromOrder(_ id: UInt16) {
-        if order[orderFront] == id {
-            orderFront = (orderFront + 1) % Int(size)
-            orderCount -= 1
-            return
-        }
-        var i = 1
-        while i < orderCount, order[(orderFront + i) % Int(size)] != id { i += 1 }
-        while i + 1 < orderCount {
-            order[(orderFront + i) % Int(size)] = order[(orderFront + i + 1) % Int(size)]
-            i += 1
-        }
-        orderCount -= 1
+    func dropFront() {
+        orderFront = (orderFront + 1) % Int(size)
     }
+
 
     func detach(_ id: UInt16) -> UInt32 {
         freeDescriptors += Int(descriptorsOfID[Int(id)])
@@ -235,11 +227,15 @@ public final class PackedDriver {
     /// Takes back every buffer still in flight (after a device reset), as `detach_unused_buf`.
     public func detachUnused() -> [UInt32] {
         var tokens: [UInt32] = []
-        while orderCount > 0 {
-            let id = order[orderFront]
-            orderFront = (orderFront + 1) % Int(size)
-            orderCount -= 1
-            tokens.append(detach(id))
+        if inOrder {
+            while orderCount > 0 {
+                tokens.append(detach(order[orderFront]))
+                dropFront()
+                orderCount -= 1
+            }
+        } else {
+            for id in 0..<size where descriptorsOfID[Int(id)] != 0 { tokens.append(detach(id)) }
+            orderCount = 0
         }
         pendingBatch = nil
         return tokens

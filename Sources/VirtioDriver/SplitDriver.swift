@@ -26,7 +26,7 @@ public final class SplitDriver {
     /// Per head: the token, and descriptors held (0 when the head is not in flight).
     let tokenOfHead: UnsafeMutablePointer<UInt32>
     let descriptorsOfHead: UnsafeMutablePointer<UInt16>
-    /// Heads in the order they were added (used to resolve IN_ORDER batches).
+    /// With IN_ORDER, heads in the order they were added (to expand batched used entries).
     let order: UnsafeMutablePointer<UInt16>
     var orderFront = 0, orderCount = 0
     var freeHead: UInt16 = 0
@@ -113,7 +113,7 @@ public final class SplitDriver {
         tokenOfHead[Int(head)] = token
         lastHead = head
         descriptorsOfHead[Int(head)] = UInt16(needed)
-        order[(orderFront + orderCount) % Int(size)] = head
+        if inOrder { order[(orderFront + orderCount) % Int(size)] = head }
         orderCount += 1
         avail.storeBytes(of: head.littleEndian, toByteOffset: 4 + 2 * (Int(availIndex) & (Int(size) - 1)), as: UInt16.self)
         GuestMemory.releaseFence()
@@ -173,7 +173,8 @@ public final class SplitDriver {
         } else {
             pendingBatch = nil
         }
-        removeFromOrder(returned)
+        if inOrder { order[orderFront] == returned ? dropFront() : fail("IN_ORDER used entry out of order") }
+        orderCount -= 1
         if pendingBatch == nil {
             lastUsed &+= 1
             if eventIndex && !callbacksDisabled {
@@ -184,21 +185,10 @@ public final class SplitDriver {
         return UsedBuffer(token: detach(returned), length: length)
     }
 
-    func removeFromOrder(_ head: UInt16) {
-        if order[orderFront] == head {
-            orderFront = (orderFront + 1) % Int(size)
-            orderCount -= 1
-            return
-        }
-        // Out-of-order completion: close the gap (test support, not a hot path for in-order runs).
-        var i = 1
-        while i < orderCount, order[(orderFront + i) % Int(size)] != head { i += 1 }
-        while i + 1 < orderCount {
-            order[(orderFront + i) % Int(size)] = order[(orderFront + i + 1) % Int(size)]
-            i += 1
-        }
-        orderCount -= 1
+    func dropFront() {
+        orderFront = (orderFront + 1) % Int(size)
     }
+
 
     /// Returns a chain's descriptors to the free list and its token.
     func detach(_ head: UInt16) -> UInt32 {
@@ -239,11 +229,15 @@ public final class SplitDriver {
     /// Takes back every chain still in flight (after a device reset), as `detach_unused_buf`.
     public func detachUnused() -> [UInt32] {
         var tokens: [UInt32] = []
-        while orderCount > 0 {
-            let head = order[orderFront]
-            orderFront = (orderFront + 1) % Int(size)
-            orderCount -= 1
-            tokens.append(detach(head))
+        if inOrder {
+            while orderCount > 0 {
+                tokens.append(detach(order[orderFront]))
+                dropFront()
+                orderCount -= 1
+            }
+        } else {
+            for head in 0..<size where descriptorsOfHead[Int(head)] != 0 { tokens.append(detach(head)) }
+            orderCount = 0
         }
         pendingBatch = nil
         return tokens

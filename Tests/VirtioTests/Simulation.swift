@@ -135,10 +135,8 @@ struct Simulation {
     // MARK: device side
 
     var devicePosition: (UInt16, Bool) {
-        switch queue.ring {
-        case .split(let r): (r.usedIndex, true)
-        case .packed(let r): (r.nextUsed, r.usedWrap)
-        }
+        if let r = queue.packed { return (r.nextUsed, r.usedWrap) }
+        return (queue.split!.usedIndex, true)
     }
 
     mutating func devicePop() {
