@@ -14,6 +14,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "xemu", targets: ["xemu"]),
+        // For the separate Fuzz/ and Benchmarks/ packages.
+        .library(name: "Virtio", targets: ["Virtio", "Machine"]),
+        .library(name: "VirtioDriver", targets: ["VirtioDriver"]),
+        .library(name: "VirtqueueBench", targets: ["VirtqueueBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -59,7 +63,7 @@ let package = Package(
         .testTarget(
             name: "VirtioTests",
             dependencies: ["Virtio", "VirtioDriver", "Machine"],
-            resources: [.copy("FuzzCrashes")],
+            exclude: ["FuzzCrashes"],
             swiftSettings: hotPathSettings
         ),
     ]
