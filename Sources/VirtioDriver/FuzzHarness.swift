@@ -59,12 +59,12 @@ public enum VirtqueueFuzzHarness {
                 }
                 guard var chain = popped else { continue }
                 precondition(queue.inFlight <= Int(size), "more chains in flight than the queue size")
-                var steps = 0, written: UInt32 = 0
+                var steps = 0
                 do {
                     if op % 8 == 1 {
                         // Gather then scatter through the copy helpers.
                         _ = try scratch.withUnsafeMutableBytes { try chain.read(into: $0) }
-                        written = UInt32(try scratch.withUnsafeBytes { try chain.write($0) })
+                        _ = try scratch.withUnsafeBytes { try chain.write($0) }
                     }
                     while let d = try chain.next() {
                         steps += 1

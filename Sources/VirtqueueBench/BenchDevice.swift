@@ -11,11 +11,13 @@ struct BenchDevice {
     let capacity: Int
     let inOrder: Bool
     let perChain: Bool
+    let benchCase: BenchCase
     var interrupts: UInt64 = 0
     var errors: UInt64 = 0
 
     init(queue: Virtqueue, benchCase: BenchCase) {
         self.queue = queue
+        self.benchCase = benchCase
         capacity = benchCase.queueSize
         held = .allocate(capacity: capacity)
         heldWritten = .allocate(capacity: capacity)

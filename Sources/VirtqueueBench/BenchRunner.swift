@@ -28,42 +28,38 @@ public enum BenchRunner {
     /// Driver model and device alternate on this thread, one batch at a time; timed in thread
     /// CPU time.
     static func runOneCore(_ c: BenchCase, seconds: Double) throws -> BenchResult {
-        let setup = try BenchSetup(c)
-        var driver = BenchDriver(driver: setup.driver, benchCase: c, dataBase: setup.dataBase)
-        var device = BenchDevice(queue: setup.queue, benchCase: c)
-        defer { driver.release(); device.release() }
-        let batch = c.batch
-
-        @inline(__always) func round(_ driver: inout BenchDriver, _ device: inout BenchDevice) -> Int {
-            _ = driver.add(batch)
-            _ = device.serve()
-            return driver.reclaim()
-        }
+        let loop = try OneCoreLoop(c)
         // Warm-up: touch every ring position a few times.
-        for _ in 0..<(4 * c.queueSize / batch + 16) { _ = round(&driver, &device) }
-        driver.kicks = 0
-        device.interrupts = 0
-
+        _ = loop.run(rounds: 4 * c.queueSize / c.batch + 16)
+        loop.resetCounters()
         let budget = UInt64(seconds * 1e9)
         var chains: UInt64 = 0
         let mallocsBefore = xemu_malloc_count()
         let start = threadCPUTime()
         var elapsed: UInt64 = 0
         repeat {
-            for _ in 0..<64 { chains &+= UInt64(round(&driver, &device)) }
+            chains &+= UInt64(loop.run(rounds: 64))
             elapsed = threadCPUTime() &- start
         } while elapsed < budget
         let mallocs = xemu_malloc_count() &- mallocsBefore
-        if device.errors > 0 || setup.driver.violation != nil {
-            throw BenchError.engineFailed(c, setup.driver.violation ?? "\(device.errors) engine errors")
-        }
+        try loop.check()
         return BenchResult(c, chains: chains, seconds: Double(elapsed) / 1e9, mallocs: mallocs,
-                           interrupts: device.interrupts, kicks: driver.kicks)
+                           interrupts: loop.device.interrupts, kicks: loop.driver.kicks)
     }
 
     /// The device polls on a second thread while this thread runs the driver model; both spin
     /// on the shared rings in guest RAM.
     static func runTwoCores(_ c: BenchCase, seconds: Double) throws -> BenchResult {
+        try runTwoCores(c, seconds: seconds, chainLimit: .max)
+    }
+
+    /// Runs the two-core placement until `chains` chains came back (for package-benchmark,
+    /// which times iterations itself); returns the chains reclaimed.
+    public static func runTwoCores(_ c: BenchCase, chains: UInt64) throws -> UInt64 {
+        try runTwoCores(c, seconds: 3600, chainLimit: chains).chains
+    }
+
+    static func runTwoCores(_ c: BenchCase, seconds: Double, chainLimit: UInt64) throws -> BenchResult {
         let setup = try BenchSetup(c)
         var driver = BenchDriver(driver: setup.driver, benchCase: c, dataBase: setup.dataBase)
         defer { driver.release() }
@@ -93,7 +89,7 @@ public enum BenchRunner {
         repeat {
             for _ in 0..<64 { chains &+= UInt64(step(&driver)) }
             elapsed = now() &- start
-        } while elapsed < budget
+        } while elapsed < budget && chains < chainLimit
         let mallocs = xemu_malloc_count() &- mallocsBefore
         shared.state.store(2, ordering: .releasing)
         while shared.state.load(ordering: .acquiring) != 3 {}

@@ -24,8 +24,9 @@ public enum ResultTable {
                 + lpad(packed.map { fmt($0.chainsPerSecond / 1e6) } ?? "-", 12)
                 + lpad(split.map { fmt($0.nanosecondsPerChain) } ?? "-", 9)
                 + lpad(packed.map { fmt($0.nanosecondsPerChain) } ?? "-", 10)
-                + lpad(String(format: "%.4f", mallocs), 14))
+                + lpad(MallocCounter.isWorking ? String(format: "%.4f", mallocs) : "n/a", 14))
         }
+        if !MallocCounter.isWorking { lines.append("(malloc calls are not counted on this platform)") }
         return lines.joined(separator: "\n")
     }
 
