@@ -11,7 +11,9 @@ import Machine
 /// the queue size (or the indirect table's length), each buffer must lie inside guest RAM, and
 /// the lengths may add up to at most 4 GiB.
 ///
-/// A device never branches on the ring format: the same value describes both. Whatever the
+/// A chain is valid while the `Virtqueue` it came from is alive (it points into that queue's
+/// guest memory without holding it). A device never branches on the ring format: the same
+/// value describes both. Whatever the
 /// outcome of the walk, the device completes the chain once with `Virtqueue.push(_:written:)`;
 /// after a chain error it does so with its own error status or a written length of 0.
 public struct DescriptorChain {

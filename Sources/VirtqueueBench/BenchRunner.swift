@@ -86,8 +86,16 @@ public enum BenchRunner {
         let mallocsBefore = xemu_malloc_count()
         let start = now()
         var elapsed: UInt64 = 0
+        var idle = 0
         repeat {
-            for _ in 0..<64 { chains &+= UInt64(step(&driver)) }
+            for _ in 0..<64 {
+                let done = step(&driver)
+                chains &+= UInt64(done)
+                if done == 0 {
+                    idle &+= 1
+                    if idle & 63 == 0 { sched_yield() }
+                }
+            }
             elapsed = now() &- start
         } while elapsed < budget && chains < chainLimit
         let mallocs = xemu_malloc_count() &- mallocsBefore
@@ -118,6 +126,9 @@ final class DeviceThread: @unchecked Sendable {
         while true {
             if device.serve() == 0 {
                 spins &+= 1
+                // On a machine with more runnable threads than cores, a spinning poller must
+                // give way, or the other side waits a whole time slice.
+                if spins & 63 == 0 { sched_yield() }
                 if spins & 1023 == 0 {
                     interruptsSoFar.store(device.interrupts, ordering: .relaxed)
                     if state.load(ordering: .acquiring) == 2 { break }
