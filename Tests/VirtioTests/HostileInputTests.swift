@@ -183,9 +183,13 @@ let hostileCases: [HostileCase] = [
 ]
 
 @Suite struct HostileInputTests {
-    @Test(arguments: hostileCases)
-    func hostileDriverHasOneDefinedOutcome(_ c: HostileCase) throws {
-        let rig = HostileRig(packed: c.packed, size: c.size, indirect: c.indirect)
+    /// Every case under every combination of the features that do not change its meaning.
+    static let extraFeatures: [UInt64] = [0, VirtioFeature.eventIndex, VirtioFeature.inOrder,
+                                          VirtioFeature.eventIndex | VirtioFeature.inOrder]
+
+    @Test(arguments: hostileCases, extraFeatures)
+    func hostileDriverHasOneDefinedOutcome(_ c: HostileCase, features: UInt64) throws {
+        let rig = HostileRig(packed: c.packed, size: c.size, indirect: c.indirect, extraFeatures: features)
         let held = c.build(rig)
         var queue = rig.activate()
         var holding: [DescriptorChain] = []

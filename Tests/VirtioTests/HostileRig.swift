@@ -14,9 +14,9 @@ final class HostileRig {
     static let scratch: UInt64 = Rig.dataBase
     var availIndex: UInt16 = 0
 
-    init(packed: Bool, size: UInt16 = 8, indirect: Bool = true) {
+    init(packed: Bool, size: UInt16 = 8, indirect: Bool = true, extraFeatures: UInt64 = 0) {
         self.size = size
-        var f = VirtioFeature.version1
+        var f = VirtioFeature.version1 | extraFeatures
         if packed { f |= VirtioFeature.ringPacked }
         if indirect { f |= VirtioFeature.indirectDescriptors }
         features = f
