@@ -14,6 +14,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "xemu", targets: ["xemu"]),
+        // For the separate Fuzz/ and Benchmarks/ packages.
+        .library(name: "Virtio", targets: ["Virtio", "Machine"]),
+        .library(name: "VirtioDriver", targets: ["VirtioDriver"]),
+        .library(name: "VirtqueueBench", targets: ["VirtqueueBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,10 +51,18 @@ let package = Package(
         ),
         .target(name: "Boards", dependencies: ["RISCV64", "Devices", "Translator", "Virtio", "Machine"],
                 swiftSettings: hotPathSettings),
+        .target(name: "VirtioDriver", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
+        // Counts malloc calls for `xemu bench virtqueue` (glibc interposition; a no-op elsewhere).
+        .target(name: "CMallocCounter"),
+        .target(
+            name: "VirtqueueBench",
+            dependencies: ["Virtio", "VirtioDriver", "Machine", "CMallocCounter"],
+            swiftSettings: hotPathSettings
+        ),
         .executableTarget(
             name: "xemu",
             dependencies: [
-                "Boards", "Machine", "Virtio", "CLLVM", "CSlirp",
+                "Boards", "Machine", "Virtio", "VirtqueueBench", "CLLVM", "CSlirp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hotPathSettings
@@ -67,5 +79,11 @@ let package = Package(
         .testTarget(name: "XemuTests", dependencies: ["xemu", "Machine", "Boards"]),
         .testTarget(name: "TranslatorTests", dependencies: ["Translator", "Machine"]),
         .testTarget(name: "RISCV64Tests", dependencies: ["RISCV64", "Translator", "Machine"]),
+        .testTarget(
+            name: "VirtioTests",
+            dependencies: ["Virtio", "VirtioDriver", "Machine"],
+            exclude: ["FuzzCrashes"],
+            swiftSettings: hotPathSettings
+        ),
     ]
 )

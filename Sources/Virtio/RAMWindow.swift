@@ -1,0 +1,31 @@
+import Machine
+
+/// Guest RAM as the engine checks buffers against it: the first bank's range and host base
+/// held inline (no reference counting, no indirection on the common path), the whole
+/// `GuestMemory` for buffers in other banks.
+@usableFromInline
+struct RAMWindow {
+    @usableFromInline let base: UInt64
+    @usableFromInline let size: UInt64
+    @usableFromInline let host: UnsafeMutableRawPointer
+    @usableFromInline let memory: Unmanaged<GuestMemory>
+
+    @usableFromInline
+    init(_ memory: GuestMemory) {
+        let bank = memory.banks[0]
+        base = bank.base
+        size = bank.size
+        host = bank.host
+        self.memory = .passUnretained(memory)
+    }
+
+    /// The host pointer of `[address, address + length)` if it lies wholly inside one bank.
+    @inlinable @inline(__always)
+    func hostPointer(_ address: UInt64, length: UInt64) -> UnsafeMutableRawPointer? {
+        let offset = address &- base
+        if address >= base, offset <= size, length <= size &- offset {
+            return host.advanced(by: Int(truncatingIfNeeded: offset))
+        }
+        return memory._withUnsafeGuaranteedRef { $0.hostPointer(address, length: length) }
+    }
+}

@@ -1,0 +1,96 @@
+import Machine
+
+/// A live virtqueue, device side: the one API every device and both transports use, whatever
+/// the ring format the driver negotiated (virtio 1.2 §2.7 split, §2.8 packed).
+///
+/// A device loops `pop()` -> walk the `DescriptorChain` -> `push(_:written:)`, then asks
+/// `needsInterrupt()` once per batch (or per chain) and tells the transport to interrupt when it
+/// says so. Exactly one of the two ring states is set, chosen at activation; every method
+/// dispatches on it inside, so devices never branch on the format. (The states are held as two
+/// optionals rather than enum payloads so that each call mutates the ring in place: switching
+/// over an enum payload copies the whole ring state out and back on every pop and push.)
+///
+/// Outcomes for a hostile driver are listed in `VirtqueueError`: a corrupt chain fails while it
+/// is walked and the device still completes it; a corrupt ring state makes `pop()` throw once,
+/// marks the queue broken (`brokenReason`), and the transport sets DEVICE_NEEDS_RESET.
+public struct Virtqueue {
+    @usableFromInline var split: SplitRing?
+    @usableFromInline var packed: PackedRing?
+    @usableFromInline let storage: QueueStorage
+    /// The driver error that broke the queue, nil while it works.
+    public var brokenReason: VirtqueueError? { broken }
+    @usableFromInline var broken: VirtqueueError?
+
+    init(split: SplitRing, storage: QueueStorage) {
+        self.split = split
+        self.storage = storage
+    }
+
+    init(packed: PackedRing, storage: QueueStorage) {
+        self.packed = packed
+        self.storage = storage
+    }
+
+    /// The queue size.
+    public var size: Int { Int(packed?.size ?? split!.size) }
+
+    /// Whether the driver negotiated the packed format (for statistics and logs only).
+    public var isPacked: Bool { packed != nil }
+
+    /// Chains popped and not yet pushed.
+    public var inFlight: Int { Int(packed?.inFlight ?? split!.inFlight) }
+
+    /// The next chain the driver made available, nil when there is none. Throws only when the
+    /// ring state itself is corrupt: the queue is then broken and every later call throws
+    /// `.queueBroken`; the transport sets DEVICE_NEEDS_RESET.
+    @inlinable @inline(__always)
+    public mutating func pop() throws(VirtqueueError) -> DescriptorChain? {
+        if broken != nil { throw .queueBroken }
+        do {
+            return packed != nil ? try packed!.pop() : try split!.pop()
+        } catch {
+            broken = error
+            throw error
+        }
+    }
+
+    /// Completes `chain` with `written` bytes in its writable buffers. The used entry becomes
+    /// visible to the driver at the next `publish()` or `needsInterrupt()`, so several pushes
+    /// form one batch. Throws `.notInFlight` if the chain is not in flight here (a device bug).
+    @inlinable @inline(__always)
+    public mutating func push(_ chain: borrowing DescriptorChain, written: UInt32) throws(VirtqueueError) {
+        try push(chain.token, written: written)
+    }
+
+    /// Completes the chain `token` was taken from (see `push(_:written:)` for chains).
+    @inlinable @inline(__always)
+    public mutating func push(_ token: UsedToken, written: UInt32) throws(VirtqueueError) {
+        if packed != nil { try packed!.push(token, written: written) } else { try split!.push(token, written: written) }
+    }
+
+    /// Makes every pushed used entry visible to the driver.
+    @inlinable @inline(__always)
+    public mutating func publish() {
+        if packed != nil { packed!.publish() } else { split!.publish() }
+    }
+
+    /// Publishes, then answers "does the driver want an interrupt now?" for everything published
+    /// since the previous call, honouring the driver's suppression (flags, or EVENT_IDX).
+    @inlinable @inline(__always)
+    public mutating func needsInterrupt() -> Bool {
+        packed != nil ? packed!.needsInterrupt() : split!.needsInterrupt()
+    }
+
+    /// Tells the driver that notifications are not needed (the device is already polling).
+    @inlinable
+    public mutating func disableNotifications() {
+        if packed != nil { packed!.disableNotifications() } else { split!.disableNotifications() }
+    }
+
+    /// Asks for a notification on the driver's next addition. Returns true when chains are
+    /// already available: the device must pop again before it waits.
+    @inlinable
+    public mutating func enableNotifications() -> Bool {
+        packed != nil ? packed!.enableNotifications() : split!.enableNotifications()
+    }
+}

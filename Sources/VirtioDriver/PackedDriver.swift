@@ -1,0 +1,246 @@
+import Machine
+import Virtio
+
+/// The driver side of a packed virtqueue (virtio 1.2 §2.8), written to behave as Linux's
+/// `virtio_ring.c` does: buffer IDs from a free list, descriptors written in ring order with the
+/// head's flags stored last, wrap counters on both sides, kick decisions from the device event
+/// suppression structure, callback suppression through the driver's, and reclaim of used
+/// buffers by skipping each chain's descriptor count.
+///
+/// Test support and benchmark load generator: it trusts nothing the device writes and records
+/// the first protocol violation in `violation` instead of trapping.
+public final class PackedDriver {
+    let ring: UnsafeMutableRawPointer
+    let driverEvent: UnsafeMutableRawPointer
+    let deviceEvent: UnsafeMutableRawPointer
+    let indirectTables: UnsafeMutableRawPointer
+    let indirectBase: UInt64
+    public let layout: DriverLayout
+    public let size: UInt16
+    public let features: UInt64
+    let eventIndex: Bool
+    let indirect: Bool
+    let inOrder: Bool
+
+    let nextFreeID: UnsafeMutablePointer<UInt16>
+    let tokenOfID: UnsafeMutablePointer<UInt32>
+    /// Descriptors each in-flight ID holds (0 when the ID is free).
+    let descriptorsOfID: UnsafeMutablePointer<UInt16>
+    /// With IN_ORDER, IDs in the order they were added (to expand batched used entries).
+    let order: UnsafeMutablePointer<UInt16>
+    var orderFront = 0, orderCount = 0
+    var freeID: UInt16 = 0
+    public private(set) var freeDescriptors: Int
+    var nextAvail: UInt16 = 0
+    var availWrap = true
+    var lastUsed: UInt16 = 0
+    var usedWrap = true
+    var added: UInt32 = 0
+    var eventFlagsShadow = RingLayout.eventFlagsEnable
+    var pendingBatch: (id: UInt16, length: UInt32)?
+    public private(set) var violation: String?
+    /// The descriptor index (split) or buffer ID (packed) the last `add` used: what the device
+    /// reports back as the chain's `head`.
+    public private(set) var lastHead: UInt16 = 0
+
+    public init(memory: GuestMemory, layout: DriverLayout, size: UInt16, features: UInt64) throws(MemoryError) {
+        let n = Int(size)
+        ring = try memory.slice(at: layout.descriptorArea, length: UInt64(16 * n)).baseAddress!
+        driverEvent = try memory.slice(at: layout.driverArea, length: 4).baseAddress!
+        deviceEvent = try memory.slice(at: layout.deviceArea, length: 4).baseAddress!
+        indirectTables = try memory.slice(at: layout.indirectArea, length: UInt64(n * layout.maxSegments * 16)).baseAddress!
+        indirectBase = layout.indirectArea
+        self.layout = layout
+        self.size = size
+        self.features = features
+        eventIndex = features & VirtioFeature.eventIndex != 0
+        indirect = features & VirtioFeature.indirectDescriptors != 0
+        inOrder = features & VirtioFeature.inOrder != 0
+        nextFreeID = .allocate(capacity: n)
+        tokenOfID = .allocate(capacity: n)
+        descriptorsOfID = .allocate(capacity: n)
+        order = .allocate(capacity: n)
+        for i in 0..<n { nextFreeID[i] = UInt16(truncatingIfNeeded: i + 1) }
+        tokenOfID.initialize(repeating: 0, count: n)
+        descriptorsOfID.initialize(repeating: 0, count: n)
+        order.initialize(repeating: 0, count: n)
+        freeDescriptors = n
+        ring.initializeMemory(as: UInt8.self, repeating: 0, count: 16 * n)
+        driverEvent.initializeMemory(as: UInt8.self, repeating: 0, count: 4)
+        deviceEvent.initializeMemory(as: UInt8.self, repeating: 0, count: 4)
+    }
+
+    deinit {
+        nextFreeID.deallocate(); tokenOfID.deallocate(); descriptorsOfID.deallocate(); order.deallocate()
+    }
+
+    func fail(_ why: String) { if violation == nil { violation = why } }
+
+    var availBits: UInt16 { availWrap ? RingLayout.packedAvail : RingLayout.packedUsed }
+
+    func load16(_ p: UnsafeMutableRawPointer, _ offset: Int) -> UInt16 {
+        UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
+
+    /// Adds one chain; false when there are not enough free descriptors.
+    public func add(_ buffers: UnsafeBufferPointer<GuestBuffer>, token: UInt32) -> Bool {
+        let n = buffers.count
+        precondition(n > 0 && n <= layout.maxSegments, "a chain needs 1...maxSegments buffers")
+        let useIndirect = indirect && n > 1 && freeDescriptors > 0
+        let needed = useIndirect ? 1 : n
+        guard freeDescriptors >= needed else { return false }
+        let id = freeID
+        let head = nextAvail
+        var headFlags: UInt16 = 0
+        if useIndirect {
+            let table = indirectTables.advanced(by: Int(id) * layout.maxSegments * 16)
+            for k in 0..<n {
+                let b = buffers[k]
+                let d = table.advanced(by: k * 16)
+                d.storeBytes(of: b.address.littleEndian, as: UInt64.self)
+                d.storeBytes(of: b.length.littleEndian, toByteOffset: 8, as: UInt32.self)
+                d.storeBytes(of: UInt16(0), toByteOffset: 12, as: UInt16.self)
+                d.storeBytes(of: (b.deviceWritable ? RingLayout.write : 0).littleEndian, toByteOffset: 14, as: UInt16.self)
+            }
+            write(head, address: indirectBase + UInt64(Int(id) * layout.maxSegments * 16), length: UInt32(n * 16), id: id)
+            headFlags = RingLayout.indirect | availBits
+            step()
+        } else {
+            for k in 0..<n {
+                let b = buffers[k]
+                let flags = (b.deviceWritable ? RingLayout.write : 0) | (k < n - 1 ? RingLayout.next : 0) | availBits
+                let position = nextAvail
+                write(position, address: b.address, length: b.length, id: id)
+                if k > 0 { ring.storeBytes(of: flags.littleEndian, toByteOffset: Int(position) * 16 + 14, as: UInt16.self) }
+                if k == 0 { headFlags = flags }
+                step()
+            }
+        }
+        freeID = nextFreeID[Int(id)]
+        freeDescriptors -= needed
+        tokenOfID[Int(id)] = token
+        lastHead = id
+        descriptorsOfID[Int(id)] = UInt16(needed)
+        if inOrder { order[(orderFront + orderCount) % Int(size)] = id }
+        orderCount += 1
+        added &+= UInt32(needed)
+        GuestMemory.releaseFence()
+        ring.storeBytes(of: headFlags.littleEndian, toByteOffset: Int(head) * 16 + 14, as: UInt16.self)
+        return true
+    }
+
+    func step() {
+        nextAvail &+= 1
+        if nextAvail == size { nextAvail = 0; availWrap.toggle() }
+    }
+
+    func write(_ position: UInt16, address: UInt64, length: UInt32, id: UInt16) {
+        let d = ring.advanced(by: Int(position) * 16)
+        d.storeBytes(of: address.littleEndian, as: UInt64.self)
+        d.storeBytes(of: length.littleEndian, toByteOffset: 8, as: UInt32.self)
+        d.storeBytes(of: id.littleEndian, toByteOffset: 12, as: UInt16.self)
+    }
+
+    /// Whether the device wants a notification for the descriptors added since the last call.
+    public func kickPrepare() -> Bool {
+        GuestMemory.fullFence()
+        let offWrap = load16(deviceEvent, 0), flags = load16(deviceEvent, 2) & 3
+        let advanced = added
+        added = 0
+        if flags == RingLayout.eventFlagsDesc && eventIndex {
+            return packedEventCrossed(offWrap: offWrap, new: nextAvail, wrap: availWrap, advanced: advanced, size: size)
+        }
+        return flags != RingLayout.eventFlagsDisable
+    }
+
+    /// The next buffer the device returned, nil when none is pending (or after a violation).
+    public func getBuf() -> UsedBuffer? {
+        if violation != nil { return nil }
+        var id: UInt16, length: UInt32
+        if let batch = pendingBatch {
+            (id, length) = batch
+        } else {
+            let flags = load16(ring, Int(lastUsed) * 16 + 14)
+            let avail = flags & RingLayout.packedAvail != 0, used = flags & RingLayout.packedUsed != 0
+            guard avail == usedWrap, used == usedWrap else { return nil }
+            GuestMemory.acquireFence()
+            id = load16(ring, Int(lastUsed) * 16 + 12)
+            length = UInt32(littleEndian: ring.loadUnaligned(fromByteOffset: Int(lastUsed) * 16 + 8, as: UInt32.self))
+            guard id < size, descriptorsOfID[Int(id)] != 0 else { fail("used buffer ID \(id) is not in flight"); return nil }
+        }
+        guard orderCount > 0 else { fail("used descriptor with nothing in flight"); return nil }
+        var returned = id
+        if inOrder {
+            returned = order[orderFront]
+            pendingBatch = returned == id ? nil : (id, length)
+            if returned != id { length = 0 }
+        } else {
+            pendingBatch = nil
+        }
+        if inOrder { order[orderFront] == returned ? dropFront() : fail("IN_ORDER used entry out of order") }
+        orderCount -= 1
+        let count = descriptorsOfID[Int(returned)]
+        var position = UInt32(lastUsed) + UInt32(count)
+        if position >= UInt32(size) { position -= UInt32(size); usedWrap.toggle() }
+        lastUsed = UInt16(position)
+        if pendingBatch == nil && eventFlagsShadow == RingLayout.eventFlagsDesc {
+            driverEvent.storeBytes(of: (lastUsed | (usedWrap ? 0x8000 : 0)).littleEndian, as: UInt16.self)
+            GuestMemory.fullFence()
+        }
+        return UsedBuffer(token: detach(returned), length: length)
+    }
+
+    func dropFront() {
+        orderFront = (orderFront + 1) % Int(size)
+    }
+
+
+    func detach(_ id: UInt16) -> UInt32 {
+        freeDescriptors += Int(descriptorsOfID[Int(id)])
+        descriptorsOfID[Int(id)] = 0
+        nextFreeID[Int(id)] = freeID
+        freeID = id
+        return tokenOfID[Int(id)]
+    }
+
+    /// Suppresses used-buffer interrupts (driver event flags DISABLE).
+    public func disableCallbacks() {
+        eventFlagsShadow = RingLayout.eventFlagsDisable
+        driverEvent.storeBytes(of: eventFlagsShadow.littleEndian, toByteOffset: 2, as: UInt16.self)
+    }
+
+    /// Re-enables interrupts for the next used buffer (DESC at the next used position with
+    /// EVENT_IDX, else ENABLE); true when used buffers are already pending.
+    public func enableCallbacks() -> Bool {
+        if eventIndex {
+            driverEvent.storeBytes(of: (lastUsed | (usedWrap ? 0x8000 : 0)).littleEndian, as: UInt16.self)
+            GuestMemory.releaseFence()
+        }
+        eventFlagsShadow = eventIndex ? RingLayout.eventFlagsDesc : RingLayout.eventFlagsEnable
+        driverEvent.storeBytes(of: eventFlagsShadow.littleEndian, toByteOffset: 2, as: UInt16.self)
+        GuestMemory.fullFence()
+        if pendingBatch != nil { return true }
+        let flags = load16(ring, Int(lastUsed) * 16 + 14)
+        return (flags & RingLayout.packedAvail != 0) == usedWrap && (flags & RingLayout.packedUsed != 0) == usedWrap
+    }
+
+    /// Takes back every buffer still in flight (after a device reset), as `detach_unused_buf`.
+    public func detachUnused() -> [UInt32] {
+        var tokens: [UInt32] = []
+        if inOrder {
+            while orderCount > 0 {
+                tokens.append(detach(order[orderFront]))
+                dropFront()
+                orderCount -= 1
+            }
+        } else {
+            for id in 0..<size where descriptorsOfID[Int(id)] != 0 { tokens.append(detach(id)) }
+            orderCount = 0
+        }
+        pendingBatch = nil
+        return tokens
+    }
+
+    /// Buffers added and not yet returned.
+    public var inFlight: Int { orderCount }
+}

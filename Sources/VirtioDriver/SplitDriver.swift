@@ -1,0 +1,251 @@
+import Machine
+import Virtio
+
+/// The driver side of a split virtqueue (virtio 1.2 §2.7), written to behave as Linux's
+/// `virtio_ring.c` does: a free list of descriptors, indirect tables for multi-buffer chains
+/// when negotiated, kick decisions from VIRTQ_USED_F_NO_NOTIFY or avail_event, callback
+/// suppression through VIRTQ_AVAIL_F_NO_INTERRUPT or used_event, and reclaim of used buffers.
+///
+/// Test support and benchmark load generator: it trusts nothing the device writes and records
+/// the first protocol violation in `violation` instead of trapping.
+public final class SplitDriver {
+    let desc: UnsafeMutableRawPointer
+    let avail: UnsafeMutableRawPointer
+    let used: UnsafeMutableRawPointer
+    let indirectTables: UnsafeMutableRawPointer
+    let indirectBase: UInt64
+    public let layout: DriverLayout
+    public let size: UInt16
+    public let features: UInt64
+    let eventIndex: Bool
+    let indirect: Bool
+    let inOrder: Bool
+
+    /// Linux's `desc_extra[].next`: the free list, and the order of a chain's descriptors.
+    let nextFree: UnsafeMutablePointer<UInt16>
+    /// Per head: the token, and descriptors held (0 when the head is not in flight).
+    let tokenOfHead: UnsafeMutablePointer<UInt32>
+    let descriptorsOfHead: UnsafeMutablePointer<UInt16>
+    /// With IN_ORDER, heads in the order they were added (to expand batched used entries).
+    let order: UnsafeMutablePointer<UInt16>
+    var orderFront = 0, orderCount = 0
+    var freeHead: UInt16 = 0
+    public private(set) var freeDescriptors: Int
+    var availIndex: UInt16 = 0
+    var added: UInt16 = 0
+    var lastUsed: UInt16 = 0
+    var callbacksDisabled = false
+    /// An IN_ORDER used entry being expanded into the buffers it covers.
+    var pendingBatch: (head: UInt16, length: UInt32)?
+    public private(set) var violation: String?
+    /// The descriptor index (split) or buffer ID (packed) the last `add` used: what the device
+    /// reports back as the chain's `head`.
+    public private(set) var lastHead: UInt16 = 0
+
+    public init(memory: GuestMemory, layout: DriverLayout, size: UInt16, features: UInt64) throws(MemoryError) {
+        let n = Int(size)
+        desc = try memory.slice(at: layout.descriptorArea, length: UInt64(16 * n)).baseAddress!
+        avail = try memory.slice(at: layout.driverArea, length: UInt64(6 + 2 * n)).baseAddress!
+        used = try memory.slice(at: layout.deviceArea, length: UInt64(6 + 8 * n)).baseAddress!
+        indirectTables = try memory.slice(at: layout.indirectArea, length: UInt64(n * layout.maxSegments * 16)).baseAddress!
+        indirectBase = layout.indirectArea
+        self.layout = layout
+        self.size = size
+        self.features = features
+        eventIndex = features & VirtioFeature.eventIndex != 0
+        indirect = features & VirtioFeature.indirectDescriptors != 0
+        inOrder = features & VirtioFeature.inOrder != 0
+        nextFree = .allocate(capacity: n)
+        tokenOfHead = .allocate(capacity: n)
+        descriptorsOfHead = .allocate(capacity: n)
+        order = .allocate(capacity: n)
+        for i in 0..<n { nextFree[i] = UInt16(truncatingIfNeeded: i + 1) }
+        tokenOfHead.initialize(repeating: 0, count: n)
+        descriptorsOfHead.initialize(repeating: 0, count: n)
+        order.initialize(repeating: 0, count: n)
+        freeDescriptors = n
+        // The driver zeroes the rings before it hands them to the device.
+        desc.initializeMemory(as: UInt8.self, repeating: 0, count: 16 * n)
+        avail.initializeMemory(as: UInt8.self, repeating: 0, count: 6 + 2 * n)
+        used.initializeMemory(as: UInt8.self, repeating: 0, count: 6 + 8 * n)
+    }
+
+    deinit {
+        nextFree.deallocate(); tokenOfHead.deallocate(); descriptorsOfHead.deallocate(); order.deallocate()
+    }
+
+    func fail(_ why: String) { if violation == nil { violation = why } }
+
+    /// Adds one chain; false when there are not enough free descriptors.
+    public func add(_ buffers: UnsafeBufferPointer<GuestBuffer>, token: UInt32) -> Bool {
+        let n = buffers.count
+        precondition(n > 0 && n <= layout.maxSegments, "a chain needs 1...maxSegments buffers")
+        let useIndirect = indirect && n > 1 && freeDescriptors > 0
+        let needed = useIndirect ? 1 : n
+        guard freeDescriptors >= needed else { return false }
+        let head = freeHead
+        var last = head
+        if useIndirect {
+            let table = indirectTables.advanced(by: Int(head) * layout.maxSegments * 16)
+            for k in 0..<n {
+                let b = buffers[k]
+                let d = table.advanced(by: k * 16)
+                let flags = (b.deviceWritable ? RingLayout.write : 0) | (k < n - 1 ? RingLayout.next : 0)
+                d.storeBytes(of: b.address.littleEndian, as: UInt64.self)
+                d.storeBytes(of: b.length.littleEndian, toByteOffset: 8, as: UInt32.self)
+                d.storeBytes(of: flags.littleEndian, toByteOffset: 12, as: UInt16.self)
+                d.storeBytes(of: UInt16(k + 1).littleEndian, toByteOffset: 14, as: UInt16.self)
+            }
+            write(head, address: indirectBase + UInt64(Int(head) * layout.maxSegments * 16),
+                  length: UInt32(n * 16), flags: RingLayout.indirect, next: 0)
+        } else {
+            var i = head
+            for k in 0..<n {
+                let b = buffers[k]
+                let flags = (b.deviceWritable ? RingLayout.write : 0) | (k < n - 1 ? RingLayout.next : 0)
+                write(i, address: b.address, length: b.length, flags: flags, next: nextFree[Int(i)])
+                last = i
+                i = nextFree[Int(i)]
+            }
+        }
+        freeHead = nextFree[Int(last)]
+        freeDescriptors -= needed
+        tokenOfHead[Int(head)] = token
+        lastHead = head
+        descriptorsOfHead[Int(head)] = UInt16(needed)
+        if inOrder { order[(orderFront + orderCount) % Int(size)] = head }
+        orderCount += 1
+        avail.storeBytes(of: head.littleEndian, toByteOffset: 4 + 2 * (Int(availIndex) & (Int(size) - 1)), as: UInt16.self)
+        GuestMemory.releaseFence()
+        availIndex &+= 1
+        avail.storeBytes(of: availIndex.littleEndian, toByteOffset: 2, as: UInt16.self)
+        added &+= 1
+        return true
+    }
+
+    func write(_ i: UInt16, address: UInt64, length: UInt32, flags: UInt16, next: UInt16) {
+        let d = desc.advanced(by: Int(i) * 16)
+        d.storeBytes(of: address.littleEndian, as: UInt64.self)
+        d.storeBytes(of: length.littleEndian, toByteOffset: 8, as: UInt32.self)
+        d.storeBytes(of: flags.littleEndian, toByteOffset: 12, as: UInt16.self)
+        d.storeBytes(of: next.littleEndian, toByteOffset: 14, as: UInt16.self)
+    }
+
+    func load16(_ p: UnsafeMutableRawPointer, _ offset: Int) -> UInt16 {
+        UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
+
+    /// Whether the device wants a notification for what was added since the last call.
+    public func kickPrepare() -> Bool {
+        GuestMemory.fullFence()
+        let new = availIndex, old = availIndex &- added
+        added = 0
+        if eventIndex {
+            return eventIndexCrossed(event: load16(used, 4 + 8 * Int(size)), new: new, old: old)
+        }
+        return load16(used, 0) & RingLayout.usedNoNotify == 0
+    }
+
+    /// The next buffer the device returned, nil when none is pending (or after a violation).
+    public func getBuf() -> UsedBuffer? {
+        if violation != nil { return nil }
+        var head: UInt16, length: UInt32
+        if let batch = pendingBatch {
+            (head, length) = batch
+        } else {
+            guard lastUsed != load16(used, 2) else { return nil }
+            GuestMemory.acquireFence()
+            let element = used.advanced(by: 4 + 8 * (Int(lastUsed) & (Int(size) - 1)))
+            let id = UInt32(littleEndian: element.loadUnaligned(as: UInt32.self))
+            length = UInt32(littleEndian: element.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+            guard id < UInt32(size), descriptorsOfHead[Int(id)] != 0 else {
+                fail("used id \(id) is not in flight"); return nil
+            }
+            head = UInt16(id)
+        }
+        guard orderCount > 0 else { fail("used entry with nothing in flight"); return nil }
+        var returned = head
+        if inOrder {
+            // One used entry may stand for every chain up to and including `head`.
+            returned = order[orderFront]
+            pendingBatch = returned == head ? nil : (head, length)
+            if returned != head { length = 0 }
+        } else {
+            pendingBatch = nil
+        }
+        if inOrder { order[orderFront] == returned ? dropFront() : fail("IN_ORDER used entry out of order") }
+        orderCount -= 1
+        if pendingBatch == nil {
+            lastUsed &+= 1
+            if eventIndex && !callbacksDisabled {
+                avail.storeBytes(of: lastUsed.littleEndian, toByteOffset: 4 + 2 * Int(size), as: UInt16.self)
+                GuestMemory.fullFence()
+            }
+        }
+        return UsedBuffer(token: detach(returned), length: length)
+    }
+
+    func dropFront() {
+        orderFront = (orderFront + 1) % Int(size)
+    }
+
+
+    /// Returns a chain's descriptors to the free list and its token.
+    func detach(_ head: UInt16) -> UInt32 {
+        let count = Int(descriptorsOfHead[Int(head)])
+        var last = head
+        for _ in 1..<max(count, 1) { last = nextFree[Int(last)] }
+        nextFree[Int(last)] = freeHead
+        freeHead = head
+        freeDescriptors += count
+        descriptorsOfHead[Int(head)] = 0
+        return tokenOfHead[Int(head)]
+    }
+
+    /// Suppresses used-buffer interrupts (VIRTQ_AVAIL_F_NO_INTERRUPT; with EVENT_IDX, used_event
+    /// is moved half the index space away).
+    public func disableCallbacks() {
+        callbacksDisabled = true
+        if eventIndex {
+            avail.storeBytes(of: (lastUsed &+ 0x8000).littleEndian, toByteOffset: 4 + 2 * Int(size), as: UInt16.self)
+        } else {
+            avail.storeBytes(of: RingLayout.availNoInterrupt.littleEndian, as: UInt16.self)
+        }
+    }
+
+    /// Re-enables interrupts for the next used buffer; true when used buffers are already
+    /// pending (the caller must reclaim them, as Linux's `virtqueue_enable_cb` reports).
+    public func enableCallbacks() -> Bool {
+        callbacksDisabled = false
+        if eventIndex {
+            avail.storeBytes(of: lastUsed.littleEndian, toByteOffset: 4 + 2 * Int(size), as: UInt16.self)
+        } else {
+            avail.storeBytes(of: UInt16(0), as: UInt16.self)
+        }
+        GuestMemory.fullFence()
+        return pendingBatch != nil || load16(used, 2) != lastUsed
+    }
+
+    /// Takes back every chain still in flight (after a device reset), as `detach_unused_buf`.
+    public func detachUnused() -> [UInt32] {
+        var tokens: [UInt32] = []
+        if inOrder {
+            while orderCount > 0 {
+                tokens.append(detach(order[orderFront]))
+                dropFront()
+                orderCount -= 1
+            }
+        } else {
+            for head in 0..<size where descriptorsOfHead[Int(head)] != 0 { tokens.append(detach(head)) }
+            orderCount = 0
+        }
+        pendingBatch = nil
+        return tokens
+    }
+
+    /// Chains added and not yet returned.
+    public var inFlight: Int { orderCount }
+    /// The used_event value the driver last wrote (for notification oracles in tests).
+    public var usedEvent: UInt16 { load16(avail, 4 + 2 * Int(size)) }
+    public var interruptsSuppressedByFlag: Bool { load16(avail, 0) & RingLayout.availNoInterrupt != 0 }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import VirtqueueBench
+
+/// `xemu bench virtqueue`: measures the virtqueue engine alone (no CPU emulation), split
+/// against packed, over the feature, chain-length, queue-size, completion-order, decision and
+/// placement matrix.
+struct VirtqueueBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "virtqueue",
+        abstract: "Measure chains per second of the virtqueue engine, split vs packed."
+    )
+
+    @Option(name: .customLong("seconds"), help: "Timed seconds per case.")
+    var seconds = 0.05
+
+    @Option(name: .customLong("format"), help: "Only this ring format (split or packed).")
+    var format: String?
+
+    @Option(name: .customLong("placement"), help: "Only this placement (one-core or two-cores).")
+    var placement: String?
+
+    @Option(name: .customLong("chain-length"), help: "Only this chain length (1, 3 or 8).")
+    var chainLength: Int?
+
+    @Option(name: .customLong("queue-size"), help: "Only this queue size (256 or 1024).")
+    var queueSize: Int?
+
+    @Flag(name: .customLong("json"), help: "Print one JSON object per case instead of the table.")
+    var json = false
+
+    @Option(name: .customLong("plot"), help: "Also write a grouped bar chart to this SVG file.")
+    var plot: String?
+
+    func validate() throws {
+        if let format, BenchCase.Format(rawValue: format) == nil {
+            throw ValidationError("--format must be split or packed, not \(format)")
+        }
+        if let placement, BenchCase.Placement(rawValue: placement) == nil {
+            throw ValidationError("--placement must be one-core or two-cores, not \(placement)")
+        }
+        guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be in (0, 60]") }
+    }
+
+    func run() throws {
+        let cases = BenchCase.matrix(
+            formats: format.flatMap(BenchCase.Format.init(rawValue:)).map { [$0] } ?? BenchCase.Format.allCases,
+            placements: placement.flatMap(BenchCase.Placement.init(rawValue:)).map { [$0] } ?? BenchCase.Placement.allCases,
+            chainLengths: chainLength.map { [$0] } ?? [1, 3, 8],
+            queueSizes: queueSize.map { [$0] } ?? [256, 1024]
+        )
+        var results: [BenchResult] = []
+        for c in cases { results.append(try BenchRunner.run(c, seconds: seconds)) }
+        print(json ? try ResultTable.json(results) : ResultTable.text(results))
+        if let plot {
+            try BarChartSVG.render(results).write(toFile: plot, atomically: true, encoding: .utf8)
+        }
+    }
+}
