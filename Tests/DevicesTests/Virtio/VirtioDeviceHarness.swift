@@ -1,166 +1,161 @@
-import Glibc
 import Machine
 import Synchronization
+import Testing
 import Virtio
 import VirtioDriver
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Records what a device asks its transport to signal.
-final class RecordingInterrupts: VirtioInterrupts, @unchecked Sendable {
-    private let state = Mutex<(used: [Int], configChanges: Int, needsReset: Int)>(([], 0, 0))
-
-    func usedBuffers(queue: Int) { state.withLock { $0.used.append(queue) } }
-    func configChanged() { state.withLock { $0.configChanges += 1 } }
-    func deviceNeedsReset() { state.withLock { $0.needsReset += 1 } }
-
-    var usedInterrupts: Int { state.withLock { $0.used.count } }
-    var needsReset: Int { state.withLock { $0.needsReset } }
-}
-
-/// The transport features a device test runs under: ring format, EVENT_IDX, INDIRECT_DESC.
-struct TransportFeatures: Sendable, CustomStringConvertible {
+/// The ring format and transport features a harness negotiates.
+struct HarnessOptions: Sendable, CustomTestStringConvertible {
     var packed: Bool
     var eventIndex: Bool
     var indirect: Bool
 
-    var bits: UInt64 {
-        var f = VirtioFeature.version1
-        if packed { f |= VirtioFeature.ringPacked }
-        if eventIndex { f |= VirtioFeature.eventIndex }
-        if indirect { f |= VirtioFeature.indirectDescriptors }
-        return f
+    /// Both formats, each with and without EVENT_IDX and INDIRECT_DESC.
+    static let all: [HarnessOptions] = [false, true].flatMap { packed in
+        [(false, false), (true, false), (false, true), (true, true)].map {
+            HarnessOptions(packed: packed, eventIndex: $0.0, indirect: $0.1)
+        }
     }
 
-    var description: String {
-        var parts = [packed ? "packed" : "split"]
-        if eventIndex { parts.append("event-idx") }
-        if indirect { parts.append("indirect") }
-        return parts.joined(separator: "+")
+    var transportFeatures: UInt64 {
+        VirtioFeature.version1 | (packed ? VirtioFeature.ringPacked : 0)
+            | (eventIndex ? VirtioFeature.eventIndex : 0) | (indirect ? VirtioFeature.indirectDescriptors : 0)
     }
 
-    /// Both ring formats, each without and with EVENT_IDX and INDIRECT_DESC.
-    static let matrix: [TransportFeatures] = [false, true].flatMap { packed in
-        [TransportFeatures(packed: packed, eventIndex: false, indirect: false),
-         TransportFeatures(packed: packed, eventIndex: true, indirect: true),
-         TransportFeatures(packed: packed, eventIndex: true, indirect: false),
-         TransportFeatures(packed: packed, eventIndex: false, indirect: true)]
+    var testDescription: String {
+        [packed ? "packed" : "split", eventIndex ? "event-idx" : nil, indirect ? "indirect" : nil]
+            .compactMap { $0 }.joined(separator: "+")
     }
 }
 
-/// Plays transport and guest driver for one `VirtioDevice` in tests: negotiates features,
-/// lays out each queue with `GuestDriver`, activates the device, then submits chains, kicks
-/// as the driver model decides, and waits for the device (which works on its own thread) to
-/// return them. The same tests can later run behind the real MMIO and PCI transports.
-final class VirtioDeviceHarness {
-    static let ramBase: UInt64 = 0x8000_0000
-    static let ramSize: UInt64 = 32 << 20
-    /// Rings: 64 KiB per queue from the start of RAM; data buffers from 1 MiB.
-    static let dataBase: UInt64 = ramBase + (1 << 20)
+/// Records what a device signals, as a transport would see it.
+final class RecordingInterrupts: VirtioInterrupts, @unchecked Sendable {
+    private let state = Mutex<(used: [Int: Int], configChanges: Int, needsReset: Int)>(([:], 0, 0))
 
+    func usedBuffers(queue: Int) { state.withLock { $0.used[queue, default: 0] += 1 } }
+    func configChanged() { state.withLock { $0.configChanges += 1 } }
+    func deviceNeedsReset() { state.withLock { $0.needsReset += 1 } }
+
+    func used(_ queue: Int) -> Int { state.withLock { $0.used[queue] ?? 0 } }
+    var needsReset: Int { state.withLock { $0.needsReset } }
+}
+
+/// Plays transport and guest driver for one device, without a transport: negotiates features,
+/// lays out every queue with `GuestDriver`, activates the device, adds buffers and kicks the
+/// way Linux does, and collects used buffers. Test-only; the same device tests can later run
+/// behind the real transports.
+final class VirtioDeviceHarness<Device: VirtioDevice> {
+    static var ramBase: UInt64 { 0x4000_0000 }
+    static var ramSize: UInt64 { 64 << 20 }
+    static var dataBase: UInt64 { ramBase + (16 << 20) }
+
+    let device: Device
     let memory: GuestMemory
-    let device: any VirtioDevice
     let interrupts = RecordingInterrupts()
     let features: UInt64
-    private var drivers: [GuestDriver]
-    private var nextData = dataBase
+    private(set) var drivers: [GuestDriver] = []
+    private var nextData: UInt64 = VirtioDeviceHarness.dataBase
     private var nextToken: UInt32 = 1
+    /// The buffers of every chain in flight, by token.
+    private(set) var chains: [UInt32: [GuestBuffer]] = [:]
 
-    init(device: any VirtioDevice, transport: TransportFeatures, queueSize: UInt16 = 64) throws {
-        memory = try GuestMemory(base: Self.ramBase, size: Self.ramSize)
+    /// Negotiates `deviceFeatures & driverFeatures` plus the options' transport features,
+    /// builds queues of `min(queueSize, device maximum)` and activates the device.
+    init(device: Device, options: HarnessOptions, driverFeatures: UInt64 = .max, queueSize: UInt16 = 64) throws {
         self.device = device
-        features = transport.bits | device.deviceFeatures
-        guard device.accepts(features: features) else { throw HarnessError.featuresRefused }
-        drivers = []
+        memory = try GuestMemory(base: Self.ramBase, size: Self.ramSize)
+        features = (device.deviceFeatures & driverFeatures & 0xFF_FFFF) | options.transportFeatures
+        try #require(device.accepts(features: features))
         var queues: [Virtqueue?] = []
-        for (i, maxSize) in device.queueMaxSizes.enumerated() {
+        for (index, maxSize) in device.queueMaxSizes.enumerated() {
             let driver = try GuestDriver(memory: memory, size: min(queueSize, maxSize), features: features,
-                                         base: Self.ramBase + UInt64(i) * 0x1_0000)
+                                         base: Self.ramBase + UInt64(index) * 0x10_0000)
             drivers.append(driver)
             queues.append(try driver.queueConfig.activate(memory: memory))
         }
         device.activate(VirtioActivation(features: features, queues: queues, memory: memory, interrupts: interrupts))
     }
 
-    /// Places `bytes` in guest RAM; returns the buffer's address.
-    func place(_ bytes: [UInt8]) throws -> UInt64 {
-        let address = try allocate(bytes.count)
-        try memory.write(bytes, at: address)
-        return address
-    }
-
-    /// A fresh zeroed guest buffer of `count` bytes.
-    func allocate(_ count: Int) throws -> UInt64 {
+    /// Guest RAM for a buffer of `length` bytes (16-byte aligned, never reused).
+    func allocate(_ length: Int) -> UInt64 {
         let address = nextData
-        let end = address + UInt64(max(count, 1) + 15) & ~15
-        guard end <= Self.ramBase + Self.ramSize else { throw HarnessError.outOfGuestMemory }
-        try memory.write([UInt8](repeating: 0, count: count), at: address)
-        nextData = end
+        nextData += (UInt64(length) + 15) & ~15
+        precondition(nextData <= Self.ramBase + Self.ramSize, "the harness ran out of guest RAM")
         return address
     }
 
-    /// Forgets every data buffer (call when nothing is in flight).
-    func recycleData() { nextData = Self.dataBase }
-
-    /// Adds one chain of `buffers` on `queue` and kicks if the driver model says so; returns
-    /// the token it was added with.
-    func submit(queue: Int, _ buffers: [GuestBuffer]) throws -> UInt32 {
+    /// Adds one chain to `queue` and kicks if the device asks for it; returns its token.
+    @discardableResult
+    func add(queue: Int, _ buffers: [GuestBuffer]) -> UInt32? {
         let token = nextToken
-        nextToken &+= 1
         let added = buffers.withUnsafeBufferPointer { drivers[queue].add($0, token: token) }
-        guard added else { throw HarnessError.ringFull }
+        guard added else { return nil }
+        nextToken += 1
+        chains[token] = buffers
         if drivers[queue].kickPrepare() { device.notify(queue: queue) }
         return token
     }
 
-    /// Waits (up to `seconds`) for the device to return the next used buffer on `queue`.
-    func waitUsed(queue: Int, seconds: Double = 10) throws -> UsedBuffer {
-        let deadline = Self.now() + seconds
-        while Self.now() < deadline {
-            if let used = drivers[queue].getBuf() { return used }
-            if let violation = drivers[queue].violation { throw HarnessError.deviceViolation(violation) }
-            usleep(50)
-        }
-        throw HarnessError.timeout
-    }
-
-    /// Sends `readable` as one chain (split into `segments` buffers) with `writable` bytes of
-    /// room (split the same way) and returns what the device wrote there.
-    func transact(queue: Int, readable: [UInt8], writable: Int, segments: Int = 1) throws -> [UInt8] {
-        recycleData()
+    /// Adds a chain of device-readable buffers holding `bytes`, cut at `cuts` offsets.
+    @discardableResult
+    func addReadable(queue: Int, _ bytes: [UInt8], cuts: [Int] = []) throws -> UInt32? {
         var buffers: [GuestBuffer] = []
-        for part in Self.split(readable.count, into: segments) {
-            let bytes = Array(readable[part])
-            buffers.append(GuestBuffer(address: try place(bytes), length: UInt32(bytes.count), deviceWritable: false))
+        var start = 0
+        for end in cuts + [bytes.count] where end > start {
+            let address = allocate(end - start)
+            try memory.write(Array(bytes[start..<end]), at: address)
+            buffers.append(GuestBuffer(address: address, length: UInt32(end - start), deviceWritable: false))
+            start = end
         }
-        var out: [(UInt64, Int)] = []
-        for part in Self.split(writable, into: segments) {
-            let address = try allocate(part.count)
-            out.append((address, part.count))
-            buffers.append(GuestBuffer(address: address, length: UInt32(part.count), deviceWritable: true))
+        return add(queue: queue, buffers)
+    }
+
+    /// Adds a chain of device-writable buffers of `lengths`, zero-filled.
+    @discardableResult
+    func addWritable(queue: Int, lengths: [Int]) throws -> UInt32? {
+        var buffers: [GuestBuffer] = []
+        for length in lengths {
+            let address = allocate(length)
+            try memory.write([UInt8](repeating: 0, count: length), at: address)
+            buffers.append(GuestBuffer(address: address, length: UInt32(length), deviceWritable: true))
         }
-        let token = try submit(queue: queue, buffers)
-        let used = try waitUsed(queue: queue)
-        guard used.token == token else { throw HarnessError.wrongToken }
+        return add(queue: queue, buffers)
+    }
+
+    /// The next used buffer of `queue`, if one is there.
+    func takeUsed(queue: Int) -> UsedBuffer? {
+        guard let used = drivers[queue].getBuf() else { return nil }
+        return used
+    }
+
+    /// Waits until `queue` returns a used buffer, up to `timeout` seconds.
+    func waitUsed(queue: Int, timeout: Double = 5) -> UsedBuffer? {
+        let deadline = Self.now() + timeout
+        while true {
+            if let used = takeUsed(queue: queue) { return used }
+            if Self.now() > deadline { return nil }
+            usleep(200)
+        }
+    }
+
+    /// The bytes the device wrote into the chain `used` names, in buffer order.
+    func written(_ used: UsedBuffer) throws -> [UInt8] {
+        var left = Int(used.length)
         var result: [UInt8] = []
-        for (address, count) in out { result += try memory.bytes(at: address, count: count) }
-        guard Int(used.length) <= result.count else { throw HarnessError.deviceViolation("written length past the buffers") }
-        return Array(result[0..<Int(used.length)])
+        for buffer in chains[used.token] ?? [] where buffer.deviceWritable && left > 0 {
+            let count = min(left, Int(buffer.length))
+            result += try memory.bytes(at: buffer.address, count: count)
+            left -= count
+        }
+        return result
     }
 
-    private static func split(_ count: Int, into parts: Int) -> [Range<Int>] {
-        guard count > 0 else { return [] }
-        let n = max(1, min(parts, count))
-        let step = (count + n - 1) / n
-        return stride(from: 0, to: count, by: step).map { $0..<min($0 + step, count) }
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
-
-    private static func now() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-    }
-}
-
-enum HarnessError: Error {
-    case featuresRefused, outOfGuestMemory, ringFull, timeout, wrongToken
-    case deviceViolation(String)
 }

@@ -114,7 +114,8 @@ public final class NinePDevice: VirtioDevice, @unchecked Sendable {
     /// Handles available chains, up to `batch` before yielding the worker.
     private func drain() {
         scheduled.store(false, ordering: .releasing)
-        guard let active else { return }
+        // A broken queue waits for the reset it asked for.
+        guard let active, active.queue.brokenReason == nil else { return }
         active.queue.disableNotifications()
         for _ in 0..<Self.batch {
             let popped: DescriptorChain?

@@ -1,3 +1,4 @@
+#if os(Linux)
 import Devices
 import Foundation
 import Testing
@@ -7,10 +8,10 @@ import Testing
 /// symlink between walk and open. The canary outside the share is fingerprinted (contents,
 /// size, mode and all three times) before and after: it is never read or changed.
 @Suite struct NinePEscapeTests {
-    static let matrix = TransportFeatures.matrix
+    static let matrix = HarnessOptions.all
 
     /// Runs `body` against a fresh share and checks the canary and the outside directory.
-    private func guarded(_ transport: TransportFeatures, _ body: (NinePClient) throws -> Void) throws {
+    private func guarded(_ transport: HarnessOptions, _ body: (NinePClient) throws -> Void) throws {
         let fixture = try ShareFixture()
         let fm = FileManager.default
         try fm.createSymbolicLink(atPath: fixture.share + "/etc-link", withDestinationPath: "/etc")
@@ -25,7 +26,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func dotDotStaysAtTheRoot(_ transport: TransportFeatures) throws {
+    func dotDotStaysAtTheRoot(_ transport: HarnessOptions) throws {
         try guarded(transport) { c in
             let root = try c.getattr(0).qid
             let up = try c.walk(0, 1, ["..", "..", ".."])
@@ -45,7 +46,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func symlinksAreNeverFollowed(_ transport: TransportFeatures) throws {
+    func symlinksAreNeverFollowed(_ transport: HarnessOptions) throws {
         try guarded(transport) { c in
             // Through a link to /etc: the link is walked as itself and cannot be entered.
             let q = try c.walk(0, 1, ["etc-link", "passwd"])
@@ -87,7 +88,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func renamesCannotLeave(_ transport: TransportFeatures) throws {
+    func renamesCannotLeave(_ transport: HarnessOptions) throws {
         try guarded(transport) { c in
             #expect(try c.errno(T.renameat(0, "hello.txt", 0, "../outside/hello")) == UInt32(EINVAL))
             #expect(try c.errno(T.renameat(0, "../outside/canary", 0, "got-it")) == UInt32(EINVAL))
@@ -102,7 +103,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func directoryReplacedBySymlinkAfterWalk(_ transport: TransportFeatures) throws {
+    func directoryReplacedBySymlinkAfterWalk(_ transport: HarnessOptions) throws {
         try guarded(transport) { c in
             try c.walk(0, 1, ["sub"])
             try c.walk(0, 2, ["sub", "deeper"])
@@ -133,3 +134,4 @@ import Testing
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if os(Linux)
 import Devices
 import Foundation
 import Machine
@@ -8,10 +9,10 @@ import VirtioDriver
 /// A read-only share, msize and buffer bounds, the fid limit, hostile messages and chains,
 /// config space and reset.
 @Suite struct NinePLimitTests {
-    static let formats = TransportFeatures.matrix.filter { !$0.eventIndex && !$0.indirect }
+    static let formats = HarnessOptions.all.filter { !$0.eventIndex && !$0.indirect }
 
-    @Test(arguments: TransportFeatures.matrix)
-    func readOnlyShareRefusesEveryChange(_ transport: TransportFeatures) throws {
+    @Test(arguments: HarnessOptions.all)
+    func readOnlyShareRefusesEveryChange(_ transport: HarnessOptions) throws {
         let c = try NinePClient(transport, readOnly: true)
         let erofs = UInt32(EROFS)
         #expect(try c.readFile(["hello.txt"]) == ShareFixture.helloText)
@@ -39,7 +40,7 @@ import VirtioDriver
     }
 
     @Test(arguments: formats)
-    func msizeBoundsReadsAndReaddir(_ transport: TransportFeatures) throws {
+    func msizeBoundsReadsAndReaddir(_ transport: HarnessOptions) throws {
         let fixture = try ShareFixture()
         let big = (0..<20000).map { UInt8(truncatingIfNeeded: $0 * 31) }
         try Data(big).write(to: URL(fileURLWithPath: fixture.share + "/big"))
@@ -75,7 +76,7 @@ import VirtioDriver
     }
 
     @Test(arguments: formats)
-    func repliesFitTheDriversBuffers(_ transport: TransportFeatures) throws {
+    func repliesFitTheDriversBuffers(_ transport: HarnessOptions) throws {
         let c = try NinePClient(transport)
         try c.open(1, ["hello.txt"])
         var r = try c.rpc(T.read(fid: 1, offset: 0, count: 4096), room: 15)
@@ -83,13 +84,13 @@ import VirtioDriver
         #expect(try r.bytes(4) == Array("hell".utf8))
         // Too little room for the reply: Rlerror, and for not even that, nothing.
         #expect(try c.rpc(T.getattr(fid: 1), room: 40).errno == UInt32(EMSGSIZE))
-        let nothing = try c.harness.transact(queue: 0, readable: T.getattr(fid: 1).encoded, writable: 8)
+        let nothing = try c.harness.transact(T.getattr(fid: 1).encoded, room: 8)
         #expect(nothing.isEmpty)
         #expect(try c.getattr(1).size == 10)
     }
 
     @Test(arguments: formats)
-    func fidsAreBounded(_ transport: TransportFeatures) throws {
+    func fidsAreBounded(_ transport: HarnessOptions) throws {
         let c = try NinePClient(transport, maxFids: 16)
         for fid in UInt32(1)..<16 { try c.walk(0, fid, ["sub"]) }
         #expect(c.device.fidCount == 16)
@@ -145,18 +146,15 @@ import VirtioDriver
     }
 
     @Test(arguments: formats)
-    func hostileChainsCompleteEmpty(_ transport: TransportFeatures) throws {
+    func hostileChainsCompleteEmpty(_ transport: HarnessOptions) throws {
         let c = try NinePClient(transport)
         let h = c.harness
-        h.recycleData()
         // Only writable room, no T-message.
-        let out = try h.allocate(64)
-        let t1 = try h.submit(queue: 0, [GuestBuffer(address: out, length: 64, deviceWritable: true)])
-        #expect(try h.waitUsed(queue: 0) == UsedBuffer(token: t1, length: 0))
+        let t1 = try #require(try h.addWritable(queue: 0, lengths: [64]))
+        #expect(h.waitUsed(queue: 0) == UsedBuffer(token: t1, length: 0))
         // A T-message and no room for the reply.
-        let msg = T.getattr(fid: 0).encoded
-        let t2 = try h.submit(queue: 0, [GuestBuffer(address: try h.place(msg), length: UInt32(msg.count), deviceWritable: false)])
-        #expect(try h.waitUsed(queue: 0) == UsedBuffer(token: t2, length: 0))
+        let t2 = try #require(try h.addReadable(queue: 0, T.getattr(fid: 0).encoded, cuts: [3]))
+        #expect(h.waitUsed(queue: 0) == UsedBuffer(token: t2, length: 0))
         #expect(try c.getattr(0).qid.isDirectory)
         #expect(h.interrupts.needsReset == 0)
     }
@@ -180,15 +178,16 @@ import VirtioDriver
     }
 
     @Test(arguments: formats)
-    func resetClosesTheSession(_ transport: TransportFeatures) throws {
+    func resetClosesTheSession(_ transport: HarnessOptions) throws {
         let c = try NinePClient(transport)
         try c.open(1, ["hello.txt"])
         #expect(c.device.fidCount == 2)
         c.device.reset()
         #expect(c.device.fidCount == 0)
         // The same device works again after a new activation.
-        let again = try VirtioDeviceHarness(device: c.device, transport: transport)
-        let reply = try RMessage(try again.transact(queue: 0, readable: T.version(msize: 8192).encoded, writable: 8192))
+        let again = try VirtioDeviceHarness(device: c.device, options: transport)
+        let reply = try RMessage(try again.transact(T.version(msize: 8192).encoded, room: 8192))
         #expect(reply.type == 101)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if os(Linux)
 import Devices
 import Foundation
 import Testing
@@ -5,10 +6,10 @@ import Testing
 /// Every 9P2000.L operation a Linux v9fs mount uses, run through the device under both ring
 /// formats, with and without EVENT_IDX and INDIRECT_DESC.
 @Suite struct NinePOperationTests {
-    static let matrix = TransportFeatures.matrix
+    static let matrix = HarnessOptions.all
 
     @Test(arguments: matrix)
-    func versionAndAttach(_ transport: TransportFeatures) throws {
+    func versionAndAttach(_ transport: HarnessOptions) throws {
         let c = try NinePClient(transport, msize: 1 << 30)
         #expect(c.msize == 512 * 1024)
         var r = try c.ok(T.version(msize: 8192, "9P2000.u"))
@@ -25,7 +26,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func walkAndGetattr(_ transport: TransportFeatures) throws {
+    func walkAndGetattr(_ transport: HarnessOptions) throws {
         let c = try NinePClient(transport)
         let qids = try c.walk(0, 1, ["sub", "deeper"])
         #expect(qids.count == 2 && qids.allSatisfy(\.isDirectory))
@@ -50,7 +51,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func readWriteAndCreate(_ transport: TransportFeatures) throws {
+    func readWriteAndCreate(_ transport: HarnessOptions) throws {
         let c = try NinePClient(transport)
         #expect(try c.readFile(["hello.txt"]) == ShareFixture.helloText)
         try c.walk(0, 1, [])
@@ -78,7 +79,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func readdirListsEverything(_ transport: TransportFeatures) throws {
+    func readdirListsEverything(_ transport: HarnessOptions) throws {
         let fixture = try ShareFixture()
         for i in 0..<150 {
             FileManager.default.createFile(atPath: fixture.share + "/sub/file-\(i)", contents: Data([UInt8(i)]))
@@ -99,7 +100,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func namesAddedMovedAndRemoved(_ transport: TransportFeatures) throws {
+    func namesAddedMovedAndRemoved(_ transport: HarnessOptions) throws {
         let c = try NinePClient(transport)
         var m = try c.ok(T.mkdir(dfid: 0, "made"))
         #expect(try m.qid().isDirectory)
@@ -129,7 +130,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func linksAndAttributes(_ transport: TransportFeatures) throws {
+    func linksAndAttributes(_ transport: HarnessOptions) throws {
         let c = try NinePClient(transport)
         var s = try c.ok(T.symlink(dfid: 0, "ln", target: "sub/deeper"))
         #expect(try s.qid().type == NineP.qidSymlink)
@@ -154,7 +155,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func locksFlushAndClunk(_ transport: TransportFeatures) throws {
+    func locksFlushAndClunk(_ transport: HarnessOptions) throws {
         let c = try NinePClient(transport)
         try c.open(1, ["hello.txt"], flags: 2)
         try c.open(2, ["hello.txt"], flags: 2)
@@ -176,3 +177,4 @@ import Testing
         #expect(c.device.fidCount == 2)
     }
 }
+#endif

@@ -1,6 +1,8 @@
+#if os(Linux)
 import Devices
 import Foundation
 import Machine
+import VirtioDriver
 
 /// T-message builders for every operation the tests use.
 enum T {
@@ -124,19 +126,19 @@ final class ShareFixture {
 final class NinePClient {
     let fixture: ShareFixture
     let device: NinePDevice
-    let harness: VirtioDeviceHarness
+    let harness: VirtioDeviceHarness<NinePDevice>
     /// The msize negotiated; each chain offers this much room for the reply.
     private(set) var msize: Int
     /// Buffers per direction in each chain (1 = one readable and one writable buffer).
     var segments = 1
 
-    init(_ transport: TransportFeatures, readOnly: Bool = false, msize: UInt32 = 65536,
+    init(_ transport: HarnessOptions, readOnly: Bool = false, msize: UInt32 = 65536,
          maxMessageSize: Int = 512 * 1024, maxFids: Int = 8192, fixture: ShareFixture? = nil) throws {
         self.fixture = try fixture ?? ShareFixture()
         var share = ShareConfiguration(hostPath: self.fixture.share, tag: "hostshare")
         share.readOnly = readOnly
         device = try NinePDevice(share: share, maxMessageSize: maxMessageSize, maxFids: maxFids)
-        harness = try VirtioDeviceHarness(device: device, transport: transport)
+        harness = try VirtioDeviceHarness(device: device, options: transport)
         segments = transport.indirect ? 3 : 1
         self.msize = 8192
         var reply = try ok(T.version(msize: msize))
@@ -146,7 +148,7 @@ final class NinePClient {
 
     /// Sends one T-message; returns the R-message. `room` overrides the writable size.
     func rpc(_ t: TMessage, room: Int? = nil) throws -> RMessage {
-        let out = try harness.transact(queue: 0, readable: t.encoded, writable: room ?? msize, segments: segments)
+        let out = try harness.transact(t.encoded, room: room ?? msize, segments: segments)
         return try RMessage(out)
     }
 
@@ -231,3 +233,38 @@ final class NinePClient {
 extension NinePQid {
     var isDirectory: Bool { type == NineP.qidDirectory }
 }
+
+/// One 9P exchange on the request queue: a chain with the T-message in `segments` readable
+/// buffers and `room` bytes of writable buffers cut the same way.
+extension VirtioDeviceHarness {
+    func transact(_ request: [UInt8], room: Int, segments: Int = 1) throws -> [UInt8] {
+        var buffers: [GuestBuffer] = []
+        for part in Self.split(request.count, into: segments) {
+            let address = allocate(part.count)
+            try memory.write(Array(request[part]), at: address)
+            buffers.append(GuestBuffer(address: address, length: UInt32(part.count), deviceWritable: false))
+        }
+        for part in Self.split(room, into: segments) {
+            let address = allocate(part.count)
+            try memory.write([UInt8](repeating: 0, count: part.count), at: address)
+            buffers.append(GuestBuffer(address: address, length: UInt32(part.count), deviceWritable: true))
+        }
+        guard let token = add(queue: 0, buffers) else { throw NinePHarnessError.ringFull }
+        guard let used = waitUsed(queue: 0, timeout: 10) else { throw NinePHarnessError.timeout }
+        guard used.token == token else { throw NinePHarnessError.wrongToken }
+        let out = try written(used)
+        guard out.count == Int(used.length) else { throw NinePHarnessError.lengthPastBuffers }
+        return out
+    }
+
+    private static func split(_ count: Int, into parts: Int) -> [Range<Int>] {
+        guard count > 0 else { return [] }
+        let step = (count + max(1, min(parts, count)) - 1) / max(1, min(parts, count))
+        return stride(from: 0, to: count, by: step).map { $0..<min($0 + step, count) }
+    }
+}
+
+enum NinePHarnessError: Error {
+    case ringFull, timeout, wrongToken, lengthPastBuffers
+}
+#endif

@@ -1,3 +1,4 @@
+#if os(Linux)
 import Devices
 
 /// A test-side 9P2000.L codec, written apart from the server's: builds T-messages and reads
@@ -87,3 +88,4 @@ enum CodecError: Error {
     case short, sizeMismatch(Int, Int)
     case unexpected(type: UInt8, errno: UInt32?)
 }
+#endif
