@@ -155,8 +155,29 @@ import VirtioDriver
         // A T-message and no room for the reply.
         let t2 = try #require(try h.addReadable(queue: 0, T.getattr(fid: 0).encoded, cuts: [3]))
         #expect(h.waitUsed(queue: 0) == UsedBuffer(token: t2, length: 0))
+        // A readable buffer after a writable one: a chain error, completed empty.
+        let message = T.getattr(fid: 0).encoded
+        let reply = h.allocate(256), request = h.allocate(message.count)
+        try h.memory.write(message, at: request)
+        let t3 = try #require(h.add(queue: 0, [GuestBuffer(address: reply, length: 256, deviceWritable: true),
+                                               GuestBuffer(address: request, length: UInt32(message.count), deviceWritable: false)]))
+        #expect(h.waitUsed(queue: 0) == UsedBuffer(token: t3, length: 0))
         #expect(try c.getattr(0).qid.isDirectory)
         #expect(h.interrupts.needsReset == 0)
+    }
+
+    @Test func brokenRingAsksForReset() throws {
+        let c = try NinePClient(HarnessOptions(packed: false, eventIndex: false, indirect: false))
+        let h = c.harness
+        // The available index jumps more than a queue size ahead of what the device saw.
+        try h.memory.write(UInt16(1000), at: h.drivers[0].layout.driverArea + 2)
+        h.device.notify(queue: 0)
+        let deadline = VirtioDeviceHarness<NinePDevice>.now() + 5
+        while h.interrupts.needsReset == 0, VirtioDeviceHarness<NinePDevice>.now() < deadline { usleep(200) }
+        #expect(h.interrupts.needsReset == 1)
+        h.device.notify(queue: 0)
+        #expect(c.device.fidCount == 1)
+        #expect(h.interrupts.needsReset == 1)
     }
 
     @Test func configSpaceHoldsTheTag() throws {
