@@ -45,16 +45,19 @@ public final class NinePDevice: VirtioDevice, @unchecked Sendable {
         }
     }
 
-    /// A device serving `share`. `maxMessageSize` caps the msize offered to the guest and
-    /// `maxFids` the fids one session may hold.
-    public init(share: ShareConfiguration, maxMessageSize: Int = 512 * 1024, maxFids: Int = 8192) throws(NinePDeviceError) {
+    /// A device serving `share`. `maxMessageSize` caps the msize offered to the guest,
+    /// `maxFids` the fids one session may hold and `maxOpenDirectories` how many of them may be
+    /// open directories.
+    public init(share: ShareConfiguration, maxMessageSize: Int = 512 * 1024, maxFids: Int = 8192,
+                maxOpenDirectories: Int = 1024) throws(NinePDeviceError) {
         let tag = Array(share.tag.utf8)
         guard !tag.isEmpty, tag.count <= ShareConfiguration.maximumTagLength else {
             throw .badTag(share.tag)
         }
         do {
             server = try NinePServer(path: share.hostPath, readOnly: share.readOnly,
-                                     maxMessageSize: maxMessageSize, maxFids: maxFids)
+                                     maxMessageSize: maxMessageSize, maxFids: maxFids,
+                                     maxOpenDirectories: maxOpenDirectories)
         } catch {
             throw .cannotOpenShare(path: share.hostPath, errno: error.code)
         }

@@ -30,13 +30,26 @@ struct NinePFid {
 }
 
 /// The fids of one 9P session, bounded: a guest that never clunks runs out of fids (EMFILE)
-/// rather than host memory or descriptors.
+/// rather than host memory or descriptors. Open directories are bounded separately, since each
+/// holds a directory stream with a buffer of tens of kilobytes.
 struct NinePFidTable {
     /// Most fids a session may hold at once.
     let limit: Int
+    /// Most fids that may be open directories at once.
+    let directoryLimit: Int
     private var fids: [UInt32: NinePFid] = [:]
+    /// Fids holding a directory stream.
+    private(set) var openDirectories = 0
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, directoryLimit: Int) {
+        self.limit = limit
+        self.directoryLimit = directoryLimit
+    }
+
+    /// EMFILE when no further directory may be opened.
+    func checkDirectoryRoom() throws(NinePErrno) {
+        guard openDirectories < directoryLimit else { throw .tooManyFids }
+    }
 
     var count: Int { fids.count }
 
@@ -56,12 +69,16 @@ struct NinePFidTable {
 
     /// Adds or replaces `fid` (closing what it replaces).
     mutating func set(_ fid: UInt32, _ value: NinePFid) {
-        if let old = fids.updateValue(value, forKey: fid), old.node != value.node { old.close() }
+        if value.directory != nil { openDirectories += 1 }
+        guard let old = fids.updateValue(value, forKey: fid) else { return }
+        if old.directory != nil { openDirectories -= 1 }
+        if old.node != value.node { old.close() }
     }
 
     /// Removes and closes `fid`; EBADF if unknown.
     mutating func clunk(_ fid: UInt32) throws(NinePErrno) {
         guard let f = fids.removeValue(forKey: fid) else { throw .badFile }
+        if f.directory != nil { openDirectories -= 1 }
         f.close()
     }
 
@@ -76,6 +93,7 @@ struct NinePFidTable {
     mutating func removeAll() {
         for f in fids.values { f.close() }
         fids.removeAll()
+        openDirectories = 0
     }
 }
 #endif

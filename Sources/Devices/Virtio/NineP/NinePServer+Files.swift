@@ -28,6 +28,7 @@ extension NinePServer {
         guard !f.isOpen else { throw .badFile }
         if Self.writes(flags) { try checkWritable() }
         let q = try qid(f.node)
+        if q.type == NineP.qidDirectory { try fids.checkDirectoryRoom() }
         let fd = try HostDirectory.reopen(f.node, flags: flags)
         if q.type == NineP.qidDirectory {
             guard let stream = fdopendir(fd) else {

@@ -22,13 +22,15 @@ public final class NinePServer {
     let root: Int32
     var fids: NinePFidTable
 
-    /// Serves the directory at `path`. Throws the host errno if it cannot be opened.
-    public init(path: String, readOnly: Bool, maxMessageSize: Int = 512 * 1024, maxFids: Int = 8192) throws(NinePErrno) {
+    /// Serves the directory at `path`. Throws the host errno if it cannot be opened. At most
+    /// `maxFids` fids, of which at most `maxOpenDirectories` opened directories.
+    public init(path: String, readOnly: Bool, maxMessageSize: Int = 512 * 1024, maxFids: Int = 8192,
+                maxOpenDirectories: Int = 1024) throws(NinePErrno) {
         precondition(maxMessageSize >= 4096, "msize below 4 KiB cannot carry a directory entry and a header")
         self.root = try HostDirectory.openRoot(path)
         self.readOnly = readOnly
         self.maxMessageSize = maxMessageSize
-        self.fids = NinePFidTable(limit: maxFids)
+        self.fids = NinePFidTable(limit: maxFids, directoryLimit: maxOpenDirectories)
     }
 
     deinit {

@@ -99,6 +99,14 @@ import VirtioDriver
         #expect(c.device.fidCount == 16)
         _ = try c.ok(T.clunk(fid: 5))
         try c.walk(0, 100, [])
+        // Open directories have their own, smaller bound.
+        let d = try NinePClient(transport, maxOpenDirectories: 3)
+        for fid in UInt32(1)...3 { try d.open(fid, ["sub"]) }
+        try d.walk(0, 4, ["sub"])
+        #expect(try d.errno(T.lopen(fid: 4, flags: 0)) == UInt32(EMFILE))
+        #expect(try d.errno(T.lopen(fid: 0, flags: 0)) == UInt32(EMFILE))
+        _ = try d.ok(T.clunk(fid: 2))
+        _ = try d.ok(T.lopen(fid: 4, flags: 0))
         // Tversion starts a new session with no fids.
         _ = try c.ok(T.version(msize: 8192))
         #expect(c.device.fidCount == 0)

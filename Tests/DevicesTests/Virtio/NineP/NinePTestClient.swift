@@ -133,11 +133,12 @@ final class NinePClient {
     var segments = 1
 
     init(_ transport: HarnessOptions, readOnly: Bool = false, msize: UInt32 = 65536,
-         maxMessageSize: Int = 512 * 1024, maxFids: Int = 8192, fixture: ShareFixture? = nil) throws {
+         maxMessageSize: Int = 512 * 1024, maxFids: Int = 8192, maxOpenDirectories: Int = 1024, fixture: ShareFixture? = nil) throws {
         self.fixture = try fixture ?? ShareFixture()
         var share = ShareConfiguration(hostPath: self.fixture.share, tag: "hostshare")
         share.readOnly = readOnly
-        device = try NinePDevice(share: share, maxMessageSize: maxMessageSize, maxFids: maxFids)
+        device = try NinePDevice(share: share, maxMessageSize: maxMessageSize, maxFids: maxFids,
+                                 maxOpenDirectories: maxOpenDirectories)
         harness = try VirtioDeviceHarness(device: device, options: transport)
         segments = transport.indirect ? 3 : 1
         self.msize = 8192
