@@ -55,10 +55,9 @@ public final class SlirpBackend: NetBackend, EventLoopParticipant, @unchecked Se
         config.disable_host_loopback = false
         config.enable_emu = false
         let opaque = Unmanaged.passUnretained(self).toOpaque()
-        guard let stack = slirp_new(&config, callbacks, opaque) else {
-            callbacks.deallocate()
-            throw .slirpUnavailable
-        }
+        // Every stored property is set by now, so a throw below still runs deinit, which
+        // frees the callback table and whatever slirp instance exists.
+        guard let stack = slirp_new(&config, callbacks, opaque) else { throw .slirpUnavailable }
         slirp = stack
         for forward in configuration.hostForwards {
             let host = try Self.address(forward.hostAddress)
@@ -66,12 +65,7 @@ public final class SlirpBackend: NetBackend, EventLoopParticipant, @unchecked Se
                 ?? in_addr(s_addr: 0)
             let result = slirp_add_hostfwd(stack, forward.transport == .udp ? 1 : 0, host, Int32(forward.hostPort),
                                            guest, Int32(forward.guestPort))
-            guard result >= 0 else {
-                slirp_cleanup(stack)
-                slirp = nil
-                callbacks.deallocate()
-                throw .hostForwardFailed(forward)
-            }
+            guard result >= 0 else { throw .hostForwardFailed(forward) }
         }
         eventLoop.add(self)
     }
