@@ -25,7 +25,9 @@ struct InputState: @unchecked Sendable {
         var delivered = 0
         var pushed = false
         // Each turn pops one chain; a ring holds at most 32768.
-        for _ in 0..<32768 where delivered < backlog.count {
+        var turns = 0
+        while delivered < backlog.count, turns < 32768 {
+            turns += 1
             let popped: DescriptorChain?
             do {
                 popped = try events!.pop()
@@ -38,8 +40,11 @@ struct InputState: @unchecked Sendable {
                 if events!.enableNotifications() { continue }
                 break
             }
-            var bytes = Self.encode(backlog[delivered])
-            let written = (try? bytes.withUnsafeMutableBytes { try chain.write(UnsafeRawBufferPointer($0)) }) ?? 0
+            let event = backlog[delivered]
+            let written = withUnsafeTemporaryAllocation(byteCount: InputEvent.size, alignment: 8) { bytes in
+                Self.encode(event, into: bytes)
+                return (try? chain.write(UnsafeRawBufferPointer(bytes))) ?? 0
+            }
             let complete = written == InputEvent.size
             if complete { delivered += 1 }
             do {
@@ -69,15 +74,12 @@ struct InputState: @unchecked Sendable {
                 return
             }
             guard var chain = popped else { break }
-            var bytes = [UInt8](repeating: 0, count: InputEvent.size)
-            let read = (try? bytes.withUnsafeMutableBytes { try chain.read(into: $0) }) ?? 0
-            if read == InputEvent.size {
-                let type = UInt16(bytes[0]) | UInt16(bytes[1]) << 8
-                let code = UInt16(bytes[2]) | UInt16(bytes[3]) << 8
-                let value = UInt32(bytes[4]) | UInt32(bytes[5]) << 8 | UInt32(bytes[6]) << 16 | UInt32(bytes[7]) << 24
-                if type == InputEvent.typeLED, code < 16 {
-                    if value != 0 { leds |= 1 << code } else { leds &= ~(1 << code) }
-                }
+            let event = withUnsafeTemporaryAllocation(byteCount: InputEvent.size, alignment: 8) { bytes -> InputEvent? in
+                let read = (try? chain.read(into: bytes)) ?? 0
+                return read == InputEvent.size ? Self.decode(UnsafeRawBufferPointer(bytes)) : nil
+            }
+            if let event, event.type == InputEvent.typeLED, event.code < 16 {
+                if event.value != 0 { leds |= 1 << event.code } else { leds &= ~(1 << event.code) }
             }
             do {
                 try status!.push(chain.token, written: 0)
@@ -91,8 +93,16 @@ struct InputState: @unchecked Sendable {
         if pushed, status != nil, status!.needsInterrupt() { interrupts?.usedBuffers(queue: 1) }
     }
 
-    static func encode(_ event: InputEvent) -> [UInt8] {
-        [UInt8(event.type & 0xFF), UInt8(event.type >> 8), UInt8(event.code & 0xFF), UInt8(event.code >> 8)]
-            + (0..<4).map { UInt8(truncatingIfNeeded: event.value >> (8 * $0)) }
+    /// The 8 little-endian bytes of `event`.
+    static func encode(_ event: InputEvent, into bytes: UnsafeMutableRawBufferPointer) {
+        bytes.storeBytes(of: event.type.littleEndian, toByteOffset: 0, as: UInt16.self)
+        bytes.storeBytes(of: event.code.littleEndian, toByteOffset: 2, as: UInt16.self)
+        bytes.storeBytes(of: event.value.littleEndian, toByteOffset: 4, as: UInt32.self)
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer) -> InputEvent {
+        InputEvent(type: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt16.self)),
+                   code: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt16.self)),
+                   value: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
     }
 }

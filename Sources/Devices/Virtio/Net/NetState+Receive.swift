@@ -45,7 +45,9 @@ extension NetState {
         var step = progress ?? ReceiveProgress(offset: 0, buffers: 0, numBuffers: nil)
         progress = nil
         // Each turn pops a chain, and a ring holds at most 32768.
-        for _ in 0..<32768 where step.offset < total {
+        var turns = 0
+        while step.offset < total, turns < 32768 {
+            turns += 1
             guard rx != nil else { return true }
             let popped: DescriptorChain?
             do {
@@ -61,7 +63,10 @@ extension NetState {
             }
             let written = fill(&chain, frame: frame, step: &step)
             if written == 0 {
+                // Completed empty. Part-way through a mergeable frame it still counts as one of
+                // the frame's buffers, so num_buffers matches the used entries the driver reads.
                 metrics.rxBadBuffers &+= 1
+                if step.offset > 0 { step.buffers &+= 1 }
                 push(chain.token, written: 0)
                 continue
             }
@@ -74,6 +79,11 @@ extension NetState {
             }
             step.buffers &+= 1
             push(chain.token, written: UInt32(written))
+        }
+        if step.offset < total {
+            // The walk bound ran out (a driver refilling as fast as chains fail): go on later.
+            progress = step
+            return false
         }
         if let field = step.numBuffers {
             field.storeBytes(of: (mergeable ? step.buffers : 1).littleEndian, toByteOffset: 0, as: UInt16.self)

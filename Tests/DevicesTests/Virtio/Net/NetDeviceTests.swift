@@ -1,4 +1,7 @@
 import Machine
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import Virtio
 import VirtioDriver
@@ -150,6 +153,41 @@ import VirtioDriver
         #expect(Array(try rig.harness.written(used).dropFirst(12)) == frame)
         #expect(rig.device.metrics.rxBadBuffers == 2)
         #expect(rig.harness.interrupts.needsReset == 0)
+    }
+
+    @Test(arguments: HarnessOptions.all)
+    func aBadChainInsideAMergeableFrameCountsAsOneOfItsBuffers(options: HarnessOptions) throws {
+        let (rig, loop) = try makeRig(options: options)
+        defer { loop.stop() }
+        try rig.postReceive(count: 1, size: 512)
+        try #require(try rig.harness.addReadable(queue: 0, [UInt8](repeating: 0, count: 64)) != nil)
+        try rig.postReceive(count: 2, size: 512)
+        let frame = Packet.ethernet(to: Packet.guestMAC, from: Packet.gatewayMAC, type: 0x88B5,
+                                    (0..<1200).map { UInt8($0 % 251) })
+        rig.device.backend.inject([frame])
+        let received = try #require(try rig.receive())
+        #expect(received.header[10] == 4)
+        #expect(received.frame == frame)
+        #expect(rig.device.metrics.rxBadBuffers == 1)
+    }
+
+    @Test func aCorruptRingAsksForAReset() throws {
+        let (rig, loop) = try makeRig(options: HarnessOptions.all[0])
+        defer { loop.stop() }
+        // The transmit queue's available index jumps past the queue size.
+        let availIndex = rig.harness.drivers[1].layout.driverArea + 2
+        try rig.harness.memory.write(UInt16(1000), at: availIndex)
+        rig.device.notify(queue: 1)
+        let deadline = VirtioDeviceHarness<NetDevice<LoopbackBackend>>.now() + 5
+        while rig.harness.interrupts.needsReset == 0, VirtioDeviceHarness<NetDevice<LoopbackBackend>>.now() < deadline {
+            usleep(200)
+        }
+        #expect(rig.harness.interrupts.needsReset == 1)
+        // Receiving still works on the other queue.
+        try rig.postReceive(count: 1)
+        let frame = Packet.ethernet(to: Packet.guestMAC, from: Packet.gatewayMAC, type: 0x88B5, [UInt8](repeating: 9, count: 40))
+        rig.device.backend.inject([frame])
+        #expect(try rig.receive()?.frame == frame)
     }
 
     @Test func resetStopsDeliveryAndDropsWaitingFrames() throws {
