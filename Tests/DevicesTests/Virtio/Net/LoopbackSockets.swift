@@ -91,3 +91,52 @@ final class LoopbackSocket {
         return bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count
     }
 }
+
+/// A UDP socket bound to 127.0.0.1 for the slirp tests.
+final class LoopbackDatagramSocket {
+    let fd: Int32
+
+    init() throws(SocketError) {
+        fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw SocketError(description: "socket: errno \(errno)") }
+        var address = LoopbackSocket.address(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { close(fd); throw SocketError(description: "bind: errno \(errno)") }
+    }
+
+    deinit { close(fd) }
+
+    var port: UInt16 {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// One datagram and who sent it, waiting up to `timeout` seconds.
+    func receive(timeout: Double = 5) -> (bytes: [UInt8], from: sockaddr_in)? {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, Int32(timeout * 1000)) == 1 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        var sender = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let n = withUnsafeMutablePointer(to: &sender) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, &buffer, buffer.count, 0, $0, &length) }
+        }
+        return n >= 0 ? (Array(buffer[..<n]), sender) : nil
+    }
+
+    func send(_ bytes: [UInt8], to address: sockaddr_in) -> Bool {
+        var address = address
+        let n = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return n == bytes.count
+    }
+}

@@ -34,6 +34,15 @@ enum Packet {
                  be16(1) + be16(0x0800) + [6, 4] + be16(1) + guestMAC + sender + [0, 0, 0, 0, 0, 0] + target)
     }
 
+    /// The guest's answer to an ARP request for `address` (nil if `frame` is not one).
+    static func arpReply(to frame: [UInt8], address: [UInt8] = guestIP, mac: [UInt8] = guestMAC) -> [UInt8]? {
+        guard frame.count >= 42, read16(frame, 12) == typeARP, read16(frame, 20) == 1,
+              Array(frame[38..<42]) == address else { return nil }
+        let askerMAC = Array(frame[22..<28]), askerIP = Array(frame[28..<32])
+        return ethernet(to: askerMAC, from: mac, type: typeARP,
+                        be16(1) + be16(0x0800) + [6, 4] + be16(2) + mac + address + askerMAC + askerIP)
+    }
+
     static func ipv4(from: [UInt8], to: [UInt8], protocol proto: UInt8, _ payload: [UInt8]) -> [UInt8] {
         var header = [0x45, 0] + be16(UInt16(20 + payload.count)) + be16(0x1234) + be16(0x4000) + [64, proto, 0, 0] + from + to
         let checksum = ~sum(header)
