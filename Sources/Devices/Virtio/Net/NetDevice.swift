@@ -11,7 +11,8 @@ import Virtio
 /// segmentation offload, so no frame is larger than the MTU plus the Ethernet header.
 ///
 /// All queue work runs on the backend's event loop thread: `notify(queue:)` only schedules it,
-/// and frames from the backend arrive there already. Frames that find no receive buffer wait in
+/// and frames from the backend arrive there already, so the loop must be running (the board
+/// calls `EventLoop.start()`) for anything to move. Frames that find no receive buffer wait in
 /// a bounded queue; everything dropped is counted in `metrics`. The device's state sits behind
 /// one lock, which `reset()` takes, so once it returns no work touches the queues or guest RAM.
 public final class NetDevice<Backend: NetBackend>: VirtioDevice, NetFrameReceiver, @unchecked Sendable {
@@ -25,7 +26,6 @@ public final class NetDevice<Backend: NetBackend>: VirtioDevice, NetFrameReceive
 
     public let backend: Backend
     public let mac: [UInt8]
-    private let config: NetConfigSpace
     private let queueSize: UInt16
     let state: Mutex<NetState>
     private let transmitScheduled = Atomic<Bool>(false)
@@ -39,8 +39,8 @@ public final class NetDevice<Backend: NetBackend>: VirtioDevice, NetFrameReceive
         self.backend = backend
         self.mac = mac
         self.queueSize = queueSize
-        config = NetConfigSpace(mac: mac, mtu: NetLimits.mtu, linkUp: true)
-        state = Mutex(NetState(waitCapacity: NetLimits.waitQueueCapacity))
+        state = Mutex(NetState(config: NetConfigSpace(mac: mac, mtu: NetLimits.mtu, linkUp: true),
+                               waitCapacity: NetLimits.waitQueueCapacity))
         staging = .allocate(byteCount: NetHeader.maxSize + NetLimits.maxFrameLength + 1, alignment: 16)
         backend.setReceiver(self)
     }
@@ -60,10 +60,18 @@ public final class NetDevice<Backend: NetBackend>: VirtioDevice, NetFrameReceive
     public var queueMaxSizes: [UInt16] { [queueSize, queueSize] }
     public var configSize: Int { NetConfigSpace.size }
 
-    public func readConfig(offset: Int, size: Int) -> UInt64 { config.read(offset: offset, size: size) }
+    public func readConfig(offset: Int, size: Int) -> UInt64 {
+        state.withLock { $0.config.read(offset: offset, size: size) }
+    }
 
-    /// The MAC, status and MTU are read-only for a VERSION_1 driver.
-    public func writeConfig(offset: Int, size: Int, value: UInt64) {}
+    /// Status and MTU are read-only. The MAC is too, except for a legacy driver (no VERSION_1),
+    /// which sets its address by writing it here (virtio 1.2 §5.1.4.3).
+    public func writeConfig(offset: Int, size: Int, value: UInt64) {
+        state.withLock { state in
+            guard state.features & VirtioFeature.version1 == 0 else { return }
+            state.config.writeMAC(offset: offset, size: size, value: value)
+        }
+    }
 
     public func activate(_ activation: VirtioActivation) {
         state.withLock { state in

@@ -31,6 +31,13 @@ struct NetConfigSpace: Sendable {
         bytes = mac + [UInt8(status & 0xFF), UInt8(status >> 8), 1, 0, UInt8(mtu & 0xFF), UInt8(mtu >> 8)]
     }
 
+    /// Stores the bytes of a write that fall inside `mac` (the rest of the space is read-only).
+    mutating func writeMAC(offset: Int, size: Int, value: UInt64) {
+        for i in 0..<size where offset + i < 6 {
+            bytes[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))
+        }
+    }
+
     /// `size` little-endian bytes at `offset` (the transport keeps the range inside).
     func read(offset: Int, size: Int) -> UInt64 {
         var value: UInt64 = 0

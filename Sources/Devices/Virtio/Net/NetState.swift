@@ -4,6 +4,7 @@ import Virtio
 /// Everything a `NetDevice` changes, kept behind its lock (`@unchecked Sendable`: the queues
 /// and the interrupt sink are only touched under it).
 struct NetState: @unchecked Sendable {
+    var config: NetConfigSpace
     var active = false
     var features: UInt64 = 0
     var headerSize = NetHeader.maxSize
@@ -18,10 +19,18 @@ struct NetState: @unchecked Sendable {
     var transmittedSinceCheck = 0
     var metrics = NetMetrics()
 
-    init(waitCapacity: Int) { waiting = FrameQueue(capacity: waitCapacity) }
+    /// The MAC the card was made with, which a reset restores.
+    let originalConfig: NetConfigSpace
 
-    /// Forgets the queues and everything waiting; the metrics stay.
+    init(config: NetConfigSpace, waitCapacity: Int) {
+        self.config = config
+        originalConfig = config
+        waiting = FrameQueue(capacity: waitCapacity)
+    }
+
+    /// Forgets the queues, everything waiting and a MAC a legacy driver wrote; the metrics stay.
     mutating func reset() {
+        config = originalConfig
         active = false
         features = 0
         headerSize = NetHeader.maxSize

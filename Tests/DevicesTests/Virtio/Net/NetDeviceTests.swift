@@ -34,8 +34,24 @@ import VirtioDriver
         #expect(features & (1 << 11) == 0)     // no HOST_TSO4: no segmentation offload
         let custom = NetDevice(backend: LoopbackBackend(eventLoop: loop), mac: [0x02, 1, 2, 3, 4, 5])
         #expect(custom.readConfig(offset: 0, size: 2) == 0x0102)
-        custom.writeConfig(offset: 0, size: 1, value: 0xFF)
-        #expect(custom.readConfig(offset: 0, size: 1) == 0x02)
+        custom.writeConfig(offset: 6, size: 2, value: 0)
+        #expect(custom.readConfig(offset: 6, size: 2) == 1)
+    }
+
+    @Test(arguments: [false, true])
+    func onlyALegacyDriverWritesTheMAC(legacy: Bool) throws {
+        let loop = try EventLoop(clock: .host())
+        let device = NetDevice(backend: LoopbackBackend(eventLoop: loop))
+        let memory = try GuestMemory(base: 0x4000_0000, size: 1 << 20)
+        device.activate(VirtioActivation(features: legacy ? NetFeature.mac : VirtioFeature.version1 | NetFeature.mac,
+                                         queues: [nil, nil], memory: memory, interrupts: RecordingInterrupts()))
+        device.writeConfig(offset: 0, size: 4, value: 0x0403_0202)
+        device.writeConfig(offset: 4, size: 4, value: 0xFFFF_0605)   // status half is read-only
+        let expected: [UInt64] = legacy ? [0x02, 0x02, 0x03, 0x04, 0x05, 0x06] : [0x52, 0x54, 0x00, 0x12, 0x34, 0x56]
+        #expect((0..<6).map { device.readConfig(offset: $0, size: 1) } == expected)
+        #expect(device.readConfig(offset: 6, size: 2) == 1)
+        device.reset()
+        #expect(device.readConfig(offset: 0, size: 1) == 0x52)
     }
 
     @Test(arguments: HarnessOptions.all)

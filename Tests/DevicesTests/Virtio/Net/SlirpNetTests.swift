@@ -156,6 +156,32 @@ import VirtioDriver
         #expect(answeredARP)
     }
 
+    @Test(arguments: [HarnessOptions.all[0], HarnessOptions.all[7]])
+    func udpHostForwardReachesTheGuest(options: HarnessOptions) throws {
+        let hostPort = try LoopbackDatagramSocket().port
+        var netdev = NetdevConfiguration()
+        netdev.hostForwards = [HostForward(transport: .udp, hostAddress: "127.0.0.1", hostPort: hostPort,
+                                           guestAddress: "10.0.2.15", guestPort: 9000)]
+        let setup = try Setup(options: options, netdev: netdev)
+        defer { setup.finish() }
+        let rig = setup.rig
+        try setup.resolveGateway()
+        let client = try LoopbackDatagramSocket()
+        #expect(client.send(Array("to the guest".utf8), to: LoopbackSocket.address(port: hostPort)))
+        let datagram = try rig.receive { frame -> (sourcePort: UInt16, payload: [UInt8])? in
+            guard let (proto, _, udp) = Packet.ipv4Payload(frame), proto == 17, udp.count >= 8,
+                  Packet.read16(udp, 2) == 9000 else { return nil }
+            return (Packet.read16(udp, 0), Array(udp[8...]))
+        }
+        let received = try #require(datagram)
+        #expect(received.payload == Array("to the guest".utf8))
+        let answer = Array("from the guest".utf8)
+        try rig.send(Packet.ethernet(to: Packet.gatewayMAC, type: Packet.typeIPv4,
+                                     Packet.udp(from: Packet.guestIP, to: Packet.gatewayIP, sourcePort: 9000,
+                                                destinationPort: received.sourcePort, answer)))
+        #expect(client.receive()?.bytes == answer)
+    }
+
     @Test func aTakenHostPortIsATypedError() throws {
         let loop = try EventLoop(clock: .host())
         let taken = try LoopbackSocket.listen()
