@@ -52,7 +52,9 @@ final class EngineOnlyLoop {
                     if flags & RingLayout.next == 0 { break }
                 } while true
             }
-            position = p
+            // The model never lets a batch exceed the ring, so at most one wrap happened.
+            position = p % c.queueSize
+            wrap = p < c.queueSize
         }
         device = BenchDevice(queue: setup.queue, benchCase: c)
         _ = device.serve()
@@ -85,8 +87,8 @@ final class EngineOnlyLoop {
             avail.storeBytes(of: index.littleEndian, toByteOffset: 2, as: UInt16.self)
             availIndex = index
         } else {
-            let headPosition = position, ring = self.ring
-            var position = self.position, wrap = self.wrap
+            let headPosition = self.position, ring = self.ring
+            var position = headPosition, wrap = self.wrap
             var headFlags: UInt16 = 0
             for (k, d) in descriptors.enumerated() {
                 let p = ring.advanced(by: position * 16)
