@@ -6,7 +6,7 @@ public enum BarChartSVG {
     static let colors = ["split": "#4C72B0", "packed": "#DD8452"]
 
     public static func render(_ results: [BenchResult]) -> String {
-        let placements = ["one-core", "two-cores"].filter { p in results.contains { $0.placement == p } }
+        let placements = ["engine-only", "one-core", "two-cores"].filter { p in results.contains { $0.placement == p } }
         let barWidth = 7.0, groupGap = 6.0, panelHeight = 260.0, top = 40.0, left = 60.0, labelSpace = 150.0
         var labels: [String] = []
         for r in results where !labels.contains(r.pairLabel) { labels.append(r.pairLabel) }

@@ -12,6 +12,7 @@ public enum BenchRunner {
         switch c.placement {
         case .oneCore: try runOneCore(c, seconds: seconds)
         case .twoCores: try runTwoCores(c, seconds: seconds)
+        case .engineOnly: try runEngineOnly(c, seconds: seconds)
         }
     }
 
@@ -45,6 +46,26 @@ public enum BenchRunner {
         try loop.check()
         return BenchResult(c, chains: chains, seconds: Double(elapsed) / 1e9, mallocs: mallocs,
                            interrupts: loop.device.interrupts, kicks: loop.driver.kicks)
+    }
+
+    /// The device against a minimal re-posting driver on this thread; timed in thread CPU time.
+    static func runEngineOnly(_ c: BenchCase, seconds: Double) throws -> BenchResult {
+        let loop = try EngineOnlyLoop(c)
+        _ = loop.run(rounds: 4 * c.queueSize / c.batch + 16)
+        loop.device.interrupts = 0
+        let budget = UInt64(seconds * 1e9)
+        var chains: UInt64 = 0
+        let mallocsBefore = xemu_malloc_count()
+        let start = threadCPUTime()
+        var elapsed: UInt64 = 0
+        repeat {
+            chains &+= UInt64(loop.run(rounds: 64))
+            elapsed = threadCPUTime() &- start
+        } while elapsed < budget
+        let mallocs = xemu_malloc_count() &- mallocsBefore
+        if loop.device.errors > 0 { throw BenchError.engineFailed(c, "\(loop.device.errors) engine errors") }
+        return BenchResult(c, chains: chains, seconds: Double(elapsed) / 1e9, mallocs: mallocs,
+                           interrupts: loop.device.interrupts, kicks: 0)
     }
 
     /// The device polls on a second thread while this thread runs the driver model; both spin
