@@ -67,10 +67,10 @@ public final class MSIXCapability: @unchecked Sendable {
         return state.withLock { $0.pending[vector / 64] >> UInt64(vector % 64) & 1 != 0 }
     }
 
-    /// Signals `vector`: delivered now, or left pending while masked. Vectors out of range
-    /// are ignored.
+    /// Signals `vector`: delivered now, or left pending while masked. Ignored while MSI-X is
+    /// disabled (the function signals through INTx then) and for vectors out of range.
     public func notify(vector: Int) {
-        guard vector >= 0, vector < vectorCount else { return }
+        guard vector >= 0, vector < vectorCount, isEnabled else { return }
         let canSend = isEnabled && !isFunctionMasked && config.busMasterEnabled
         let message = state.withLock { s -> MSIMessage? in
             if canSend, s.table[4 * vector + 3] & 1 == 0 { return Self.message(s, vector) }

@@ -115,7 +115,8 @@ public final class VirtioPCIFunction: PCIFunction, VirtioTransportSignals, @unch
             return
         }
         config.write(offset: offset, size: size, value: value)
-        if offset < msix.capabilityOffset + 4, offset + size > msix.capabilityOffset + 2 { msix.deliverPending() }
+        // Enabling MSI-X, clearing Function Mask or enabling bus mastering releases pending vectors.
+        msix.deliverPending()
     }
 
     /// Reads or writes the BAR location the `virtio_pci_cfg_cap` names (bar, offset, length
