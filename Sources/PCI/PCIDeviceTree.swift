@@ -46,8 +46,15 @@ public struct PCIDeviceTreeDescription: Sendable {
         self.msiParent = msiParent
     }
 
+    /// The node's name, `pcie@<ECAM base>`.
+    public var nodeName: String { "pcie@\(String(ecamBase, radix: 16))" }
+
     /// The node, for a parent with `#address-cells = <2>` and `#size-cells = <2>`.
-    public var node: DeviceTreeNode {
+    public var node: DeviceTreeNode { DeviceTreeNode(name: nodeName, properties: properties) }
+
+    /// The node's properties, for boards that build with `DeviceTreeBuilder`
+    /// (`fdt.node(d.nodeName) { n in d.properties.forEach { n.add($0) } }`).
+    public var properties: [DeviceTreeProperty] {
         precondition(intxSpecifiers.count == 4, "four INTx specifiers needed")
         func split(_ v: UInt64) -> [UInt32] { [UInt32(truncatingIfNeeded: v >> 32), UInt32(truncatingIfNeeded: v)] }
         func range(_ space: UInt32, _ w: Window) -> [UInt32] {
@@ -80,6 +87,6 @@ public struct PCIDeviceTreeDescription: Sendable {
             DeviceTreeProperty("interrupt-map", u32s: map),
         ]
         if let msiParent { properties.append(DeviceTreeProperty("msi-parent", u32: msiParent)) }
-        return DeviceTreeNode(name: "pcie@\(String(ecamBase, radix: 16))", properties: properties)
+        return properties
     }
 }

@@ -191,3 +191,17 @@ import Testing
         #expect(try f.echo(queue: 0, count: 2) == 2)
     }
 }
+
+@Suite struct MMIODeviceTreeTests {
+    @Test func nodeDescribesTheTransport() {
+        #expect(VirtioMMIOTransport.deviceTreeNodeName(base: 0xA00_0200) == "virtio_mmio@a000200")
+        let properties = VirtioMMIOTransport.deviceTreeProperties(base: 0xA00_0200, interruptParent: 0x8002,
+                                                                  interrupts: [0, 17, 1], dmaCoherent: true)
+        let node = DeviceTreeNode(name: "n", properties: properties)
+        #expect(node[property: "compatible"]?.string == "virtio,mmio")
+        #expect(node[property: "reg"]?.u32s == [0, 0xA00_0200, 0, 0x200])
+        #expect(node[property: "interrupts"]?.u32s == [0, 17, 1])
+        #expect(node[property: "interrupt-parent"]?.u32 == 0x8002)
+        #expect(node[property: "dma-coherent"] != nil)
+    }
+}
