@@ -53,12 +53,12 @@ public final class PCIConfigSpace: @unchecked Sendable {
     /// Declares BAR `index` (a 64-bit BAR also takes `index + 1`). `size` is rounded up to a
     /// power of two of at least 16 (memory) or 4 (I/O) bytes.
     public func addBAR(_ index: Int, kind: PCIBAR.Kind, size: UInt64) {
-        precondition(index >= 0 && index < 6 && (kind != .memory32 && kind != .io ? index < 5 : true), "BAR index out of range")
         let minimum: UInt64 = kind == .io ? 4 : 16
+        let bar = PCIBAR(kind: kind, size: minimum, address: 0)
+        precondition(index >= 0 && index < (bar.is64Bit ? 5 : 6), "BAR index out of range")
         var rounded = max(size, minimum)
         if rounded & (rounded - 1) != 0 { rounded = 1 << (64 - (rounded - 1).leadingZeroBitCount) }
-        let bar = PCIBAR(kind: kind, size: rounded, address: 0)
-        bars[index] = bar
+        bars[index] = PCIBAR(kind: kind, size: rounded, address: 0)
         store(0x10 + 4 * index, bar.flags)
     }
 
