@@ -101,6 +101,10 @@ public final class PCIConfigSpace: @unchecked Sendable {
         guard size == 1 || size == 2 || size == 4, offset >= 0, offset + size <= Self.size else { return 0xFFFF_FFFF }
         var value: UInt32 = 0
         for i in 0..<size { value |= UInt32(bytes[offset + i]) << (8 * i) }
+        // Interrupt Status (status bit 3) follows the INTx level, which device threads set.
+        if offset <= 0x06, offset + size > 0x06, intxLevel.load(ordering: .acquiring) {
+            value |= UInt32(Self.statusInterrupt) << (8 * (0x06 - offset))
+        }
         return value
     }
 
@@ -163,8 +167,6 @@ public final class PCIConfigSpace: @unchecked Sendable {
 
     private func driveINTx() {
         let high = intxLevel.load(ordering: .acquiring)
-        let status = load16(0x06)
-        store(0x06, high ? status | Self.statusInterrupt : status & ~Self.statusInterrupt)
         intxLine?.set(high && command & Self.commandInterruptDisable == 0)
     }
 }

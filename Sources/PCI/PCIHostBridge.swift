@@ -52,10 +52,8 @@ public final class PCIHostBridge: MMIODevice, @unchecked Sendable {
 
     /// A configuration read of bus/device/function/register; absent functions read all ones.
     public func configRead(bus: Int, device: Int, function: Int, offset: Int, size: Int) -> UInt32 {
-        guard bus == 0, let f = functions[PCIAddress(device: device, function: function)] else {
-            return size == 4 ? 0xFFFF_FFFF : (size == 2 ? 0xFFFF : 0xFF)
-        }
-        guard offset % size == 0 else { return 0xFFFF_FFFF }
+        let ones: UInt32 = size == 4 ? 0xFFFF_FFFF : (size == 2 ? 0xFFFF : 0xFF)
+        guard bus == 0, offset % size == 0, let f = functions[PCIAddress(device: device, function: function)] else { return ones }
         return f.readConfig(offset: offset, size: size)
     }
 

@@ -54,6 +54,22 @@ import Testing
         rig.setCfg32(5, 0x04, 0xFFFF)
     }
 
+    @Test func oddConfigAccessesAreRefused() {
+        let rig = PCIRig()
+        try! rig.bridge.attach(ScratchFunction(), at: PCIAddress(device: 2))
+        // Unaligned and 8-byte ECAM accesses read all ones and write nothing.
+        #expect(rig.bus.read(rig.ecam(2, 0x01), size: 2) == 0xFFFF)
+        #expect(rig.bus.read(rig.ecam(2, 0x00), size: 8) == UInt64.max)
+        rig.bus.write(rig.ecam(2, 0x3B), size: 2, value: 0x0909)
+        rig.bus.write(rig.ecam(2, 0x38), size: 8, value: UInt64.max)
+        #expect(rig.bus.read(rig.ecam(2, 0x3C), size: 1) == 0)
+        // Extended space beyond the header reads 0 here, and the last dword is reachable.
+        #expect(rig.cfg32(2, 0xFFC) == 0)
+        // Sub-dword reads of a dword register.
+        #expect(rig.bus.read(rig.ecam(2, 0x02), size: 2) == 0x5678)
+        #expect(rig.bus.read(rig.ecam(2, 0x03), size: 1) == 0x56)
+    }
+
     @Test func capabilityListLinksEveryCapability() {
         let config = PCIConfigSpace(vendorID: 1, deviceID: 2, revision: 0, classCode: 0)
         #expect(config.read(offset: 0x06, size: 2) & 0x10 == 0)
