@@ -53,13 +53,15 @@ public final class PCIHostBridge: MMIODevice, @unchecked Sendable {
     /// A configuration read of bus/device/function/register; absent functions read all ones.
     public func configRead(bus: Int, device: Int, function: Int, offset: Int, size: Int) -> UInt32 {
         let ones: UInt32 = size == 4 ? 0xFFFF_FFFF : (size == 2 ? 0xFFFF : 0xFF)
-        guard bus == 0, offset % size == 0, let f = functions[PCIAddress(device: device, function: function)] else { return ones }
+        guard bus == 0, size == 1 || size == 2 || size == 4, offset % size == 0,
+              let f = functions[PCIAddress(device: device, function: function)] else { return ones }
         return f.readConfig(offset: offset, size: size)
     }
 
     /// A configuration write; writes to absent functions are dropped.
     public func configWrite(bus: Int, device: Int, function: Int, offset: Int, size: Int, value: UInt32) {
-        guard bus == 0, offset % size == 0, let f = functions[PCIAddress(device: device, function: function)] else { return }
+        guard bus == 0, size == 1 || size == 2 || size == 4, offset % size == 0,
+              let f = functions[PCIAddress(device: device, function: function)] else { return }
         f.writeConfig(offset: offset, size: size, value: value)
     }
 

@@ -147,7 +147,7 @@ public final class VirtioPCIFunction: PCIFunction, VirtioTransportSignals, @unch
             return UInt64(value)
         case L.deviceOffset..<(L.deviceOffset + L.deviceLength):
             let o = offset - L.deviceOffset
-            guard o % UInt64(size) == 0 else { return rejected() }
+            guard size == 1 || size == 2 || size == 4 || size == 8, o % UInt64(size) == 0 else { return rejected() }
             return core.readConfig(offset: Int(o), size: size)
         default: return 0
         }
@@ -164,7 +164,7 @@ public final class VirtioPCIFunction: PCIFunction, VirtioTransportSignals, @unch
         case L.commonOffset..<(L.commonOffset + L.commonLength): writeCommon(offset - L.commonOffset, size, value)
         case L.deviceOffset..<(L.deviceOffset + L.deviceLength):
             let o = offset - L.deviceOffset
-            guard o % UInt64(size) == 0 else { _ = rejected(); return }
+            guard size == 1 || size == 2 || size == 4 || size == 8, o % UInt64(size) == 0 else { _ = rejected(); return }
             core.writeConfig(offset: Int(o), size: size, value: value)
         case L.notifyOffset..<(L.notifyOffset + 0x1000):
             let o = offset - L.notifyOffset

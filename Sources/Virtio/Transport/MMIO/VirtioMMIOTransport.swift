@@ -65,7 +65,7 @@ public final class VirtioMMIOTransport: MMIODevice, VirtioTransportSignals, @unc
 
     public func read(offset: UInt64, size: Int) -> UInt64 {
         if offset >= VirtioMMIORegister.config {
-            guard offset % UInt64(size) == 0, offset - VirtioMMIORegister.config < UInt64(Int.max) else { return reject() }
+            guard Self.isConfigWidth(size), offset % UInt64(size) == 0 else { return reject() }
             return core.readConfig(offset: Int(offset - VirtioMMIORegister.config), size: size)
         }
         guard size == 4, offset % 4 == 0 else { return reject() }
@@ -74,7 +74,7 @@ public final class VirtioMMIOTransport: MMIODevice, VirtioTransportSignals, @unc
 
     public func write(offset: UInt64, size: Int, value: UInt64) {
         if offset >= VirtioMMIORegister.config {
-            guard offset % UInt64(size) == 0, offset - VirtioMMIORegister.config < UInt64(Int.max) else {
+            guard Self.isConfigWidth(size), offset % UInt64(size) == 0 else {
                 _ = reject()
                 return
             }
@@ -86,6 +86,10 @@ public final class VirtioMMIOTransport: MMIODevice, VirtioTransportSignals, @unc
             return
         }
     }
+
+    /// Config space takes 1-, 2-, 4- and 8-byte accesses (the region is 0x200 bytes, so the
+    /// offset always fits an `Int`).
+    private static func isConfigWidth(_ size: Int) -> Bool { size == 1 || size == 2 || size == 4 || size == 8 }
 
     private func reject() -> UInt64 {
         rejectedAccesses &+= 1
