@@ -19,7 +19,8 @@ public final class VirtioPCIFunction: PCIFunction, VirtioTransportSignals, @unch
     /// Accesses refused for width or alignment, for tests and diagnostics.
     public private(set) var rejectedAccesses: UInt64 = 0
 
-    private let isr = Atomic<UInt8>(0)
+    /// The ISR byte; INTx changes under the same lock (see `VirtioMMIOTransport`).
+    private let isr = Mutex<UInt8>(0)
     private var deviceFeatureSelect: UInt32 = 0
     private var driverFeatureSelect: UInt32 = 0
     private var queueSelect: UInt16 = 0
@@ -92,8 +93,10 @@ public final class VirtioPCIFunction: PCIFunction, VirtioTransportSignals, @unch
         driverFeatureSelect = 0
         queueSelect = 0
         vectors.withLock { v in for i in v.indices { v[i] = VirtioPCILayout.noVector } }
-        isr.store(0, ordering: .releasing)
-        config.setINTx(false)
+        isr.withLock { value in
+            value = 0
+            config.setINTx(false)
+        }
     }
 
     /// The vector of queue `index`, or of config changes when `index == queueCount`.
@@ -142,9 +145,11 @@ public final class VirtioPCIFunction: PCIFunction, VirtioTransportSignals, @unch
         switch offset {
         case L.commonOffset..<(L.commonOffset + L.commonLength): return readCommon(offset - L.commonOffset, size)
         case L.isrOffset:
-            let value = isr.exchange(0, ordering: .acquiringAndReleasing)
-            config.setINTx(false)
-            return UInt64(value)
+            return isr.withLock { value in
+                defer { value = 0 }
+                config.setINTx(false)
+                return UInt64(value)
+            }
         case L.deviceOffset..<(L.deviceOffset + L.deviceLength):
             let o = offset - L.deviceOffset
             guard size == 1 || size == 2 || size == 4 || size == 8, o % UInt64(size) == 0 else { return rejected() }
@@ -282,7 +287,9 @@ public final class VirtioPCIFunction: PCIFunction, VirtioTransportSignals, @unch
             if vector != VirtioPCILayout.noVector { msix.notify(vector: Int(vector)) }
             return
         }
-        isr.bitwiseOr(isrBit, ordering: .acquiringAndReleasing)
-        config.setINTx(true)
+        isr.withLock { value in
+            value |= isrBit
+            config.setINTx(true)
+        }
     }
 }

@@ -22,7 +22,10 @@ public final class VirtioMMIOTransport: MMIODevice, VirtioTransportSignals, @unc
     /// Accesses refused as described above, for tests and diagnostics.
     public private(set) var rejectedAccesses: UInt64 = 0
 
-    private let interruptStatus = Atomic<UInt32>(0)
+    /// InterruptStatus; the line is changed under the same lock, so that a device thread's
+    /// raise and the driver's acknowledge cannot leave the line high with no cause (or low
+    /// with one).
+    private let interruptStatus = Mutex<UInt32>(0)
     private var deviceFeaturesSel: UInt32 = 0
     private var driverFeaturesSel: UInt32 = 0
     private var queueSel: UInt32 = 0
@@ -57,8 +60,10 @@ public final class VirtioMMIOTransport: MMIODevice, VirtioTransportSignals, @unc
             queueAlign[i] = 4096
             queuePFN[i] = 0
         }
-        interruptStatus.store(0, ordering: .releasing)
-        interrupt.lower()
+        interruptStatus.withLock { status in
+            status = 0
+            interrupt.lower()
+        }
     }
 
     // MARK: MMIODevice
@@ -107,7 +112,7 @@ public final class VirtioMMIOTransport: MMIODevice, VirtioTransportSignals, @unc
         case R.vendorID: return R.vendorValue
         case R.deviceFeatures: return core.offeredFeatureWord(deviceFeaturesSel)
         case R.queueNumMax: return UInt32(core.queue(selectedQueue)?.maxSize ?? 0)
-        case R.interruptStatus: return interruptStatus.load(ordering: .acquiring)
+        case R.interruptStatus: return interruptStatus.withLock { $0 }
         case R.status: return UInt32(core.deviceStatus)
         case R.queuePFN where legacy:
             return selectedQueue < core.queueCount ? queuePFN[selectedQueue] : 0
@@ -202,23 +207,22 @@ public final class VirtioMMIOTransport: MMIODevice, VirtioTransportSignals, @unc
     }
 
     private func acknowledge(_ bits: UInt32) {
-        let remaining = interruptStatus.bitwiseAnd(~bits, ordering: .acquiringAndReleasing).newValue
-        if remaining == 0 {
-            interrupt.lower()
-            // A device thread may have set a bit between the update and the lowering.
-            if interruptStatus.load(ordering: .acquiring) != 0 { interrupt.raise() }
+        interruptStatus.withLock { status in
+            status &= ~bits
+            if status == 0 { interrupt.lower() }
+        }
+    }
+
+    private func raise(_ bit: UInt32) {
+        interruptStatus.withLock { status in
+            status |= bit
+            interrupt.raise()
         }
     }
 
     // MARK: VirtioTransportSignals
 
-    public func signalQueue(_ queue: Int) {
-        interruptStatus.bitwiseOr(VirtioMMIORegister.usedBufferBit, ordering: .acquiringAndReleasing)
-        interrupt.raise()
-    }
+    public func signalQueue(_ queue: Int) { raise(VirtioMMIORegister.usedBufferBit) }
 
-    public func signalConfig() {
-        interruptStatus.bitwiseOr(VirtioMMIORegister.configChangeBit, ordering: .acquiringAndReleasing)
-        interrupt.raise()
-    }
+    public func signalConfig() { raise(VirtioMMIORegister.configChangeBit) }
 }
