@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "Virtio", dependencies: ["Machine"], swiftSettings: hotPathSettings),
         .target(name: "Devices", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
         .target(name: "Translator", dependencies: ["Machine"], swiftSettings: hotPathSettings),
+        .target(name: "PCI", dependencies: ["Machine"], swiftSettings: hotPathSettings),
+        .target(name: "VirtioPCI", dependencies: ["Virtio", "PCI", "Machine"], swiftSettings: hotPathSettings),
         .target(
             name: "RISCV64", dependencies: ["Translator", "Machine"], path: "Targets/RISCV64",
             swiftSettings: hotPathSettings
@@ -77,11 +79,12 @@ let package = Package(
             dependencies: ["Machine", "xemu"]
         ),
         .testTarget(name: "XemuTests", dependencies: ["xemu", "Machine", "Boards"]),
+        .testTarget(name: "PCITests", dependencies: ["PCI", "Machine"]),
         .testTarget(name: "TranslatorTests", dependencies: ["Translator", "Machine"]),
         .testTarget(name: "RISCV64Tests", dependencies: ["RISCV64", "Translator", "Machine"]),
         .testTarget(
             name: "VirtioTests",
-            dependencies: ["Virtio", "VirtioDriver", "Machine"],
+            dependencies: ["Virtio", "VirtioDriver", "VirtioPCI", "PCI", "Machine"],
             exclude: ["FuzzCrashes"],
             swiftSettings: hotPathSettings
         ),
