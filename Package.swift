@@ -65,6 +65,8 @@ let package = Package(
             dependencies: ["Machine", "xemu"]
         ),
         .testTarget(name: "XemuTests", dependencies: ["xemu", "Machine", "Boards"]),
+        // Boots real firmware and kernels from Images/out (Images/build.sh) on the xemu binary.
+        .testTarget(name: "BootTests", dependencies: ["xemu"]),
         .testTarget(name: "TranslatorTests", dependencies: ["Translator", "Machine"]),
         .testTarget(name: "RISCV64Tests", dependencies: ["RISCV64", "Translator", "Machine"]),
     ]
