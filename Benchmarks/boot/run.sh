@@ -48,7 +48,7 @@ time_to() {
         sleep 0.02
     done
     if [[ $result == timeout ]] && grep -qF -- "$marker" "$log"; then result=$(echo "$(date +%s.%N) - $start" | bc); fi
-    kill "$pid" 2>/dev/null || true
+    kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     echo "$result"
 }

@@ -53,6 +53,12 @@ struct BootRunner {
         return path
     }
 
+    /// Byte-wise search: Swift compares Characters, and "\r\n" is one Character, so a marker
+    /// starting with "\n" would never match console output with CR LF line ends.
+    static func output(_ text: String, contains marker: String) -> Bool {
+        text.utf8.firstRange(of: Array(marker.utf8)) != nil
+    }
+
     /// Runs xemu with `arguments` until it exits, `marker` appears in its output (then it is
     /// stopped), or `timeout` seconds pass.
     static func run(_ arguments: [String], until marker: String? = nil, timeout: Double) throws(Failure) -> Result {
@@ -77,7 +83,7 @@ struct BootRunner {
             Thread.sleep(forTimeInterval: 0.05)
             if let marker {
                 text = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
-                if text.contains(marker) {
+                if Self.output(text, contains: marker) {
                     sawMarker = true
                     break
                 }
@@ -86,12 +92,13 @@ struct BootRunner {
         let seconds = Date().timeIntervalSince(start)
         let stopped = process.isRunning
         if stopped {
-            process.terminate()
+            // SIGKILL: a test runner may hand its children SIGTERM ignored.
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? output.close()
         text = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
-        if let marker, text.contains(marker) { sawMarker = true }
+        if let marker, Self.output(text, contains: marker) { sawMarker = true }
         return Result(output: text, status: stopped ? nil : process.terminationStatus, sawMarker: sawMarker, seconds: seconds)
     }
 }
