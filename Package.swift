@@ -80,6 +80,8 @@ let package = Package(
         ),
         .testTarget(name: "XemuTests", dependencies: ["xemu", "Machine", "Boards"]),
         .testTarget(name: "PCITests", dependencies: ["PCI", "Machine"]),
+        // Boots real firmware and kernels from Images/out (Images/build.sh) on the xemu binary.
+        .testTarget(name: "BootTests", dependencies: ["xemu"]),
         .testTarget(name: "TranslatorTests", dependencies: ["Translator", "Machine"]),
         .testTarget(name: "RISCV64Tests", dependencies: ["RISCV64", "Translator", "Machine"]),
         .testTarget(

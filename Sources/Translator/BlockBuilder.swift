@@ -10,8 +10,11 @@ public struct BlockBuilder: ~Copyable {
     /// Guest instructions per block at most; keeps `IROp.retired` and `pcOffset` in range.
     public static let maxInstructions = 128
 
-    /// The guest PC (guest-physical while address translation is off) of the first instruction.
+    /// The guest PC (guest-virtual; guest-physical while address translation is off) of the
+    /// first instruction.
     public let startPC: UInt64
+    /// The guest-physical address of the first instruction.
+    public let physicalPC: UInt64
     /// The mode flags the block is translated for (part of its cache key).
     public let flags: UInt64
     public private(set) var ops: [IROp] = []
@@ -21,22 +24,52 @@ public struct BlockBuilder: ~Copyable {
     /// The guest pages the block's bytes lie in (one, or two when it crosses a page), each with
     /// a `CodeMask` of the 64-byte chunks the block's instructions occupy in it.
     public private(set) var pages: [(page: UInt64, mask: UInt64)] = []
+    /// Why the last `fetch16` returned nil (an access or page fault of the fetch).
+    public private(set) var fetchFault: GuestFault?
     private var currentOffset: UInt16 = 0
-    private let memory: GuestMemory
+    private let cpu: CPUContext
+    /// The virtual-to-physical mapping of a second page, once the block reached one.
+    private var nextPage: (virtual: UInt64, physical: UInt64)?
 
-    init(startPC: UInt64, flags: UInt64, memory: GuestMemory) {
+    init(startPC: UInt64, physicalPC: UInt64, flags: UInt64, cpu: CPUContext) {
         self.startPC = startPC
+        self.physicalPC = physicalPC
         self.flags = flags
-        self.memory = memory
+        self.cpu = cpu
         ops.reserveCapacity(Self.maxInstructions * 2)
+    }
+
+    /// The guest-physical address of code at `pc`, or nil (and `fetchFault`) if it cannot be
+    /// fetched.
+    private mutating func physical(_ pc: UInt64) -> UInt64? {
+        let page = pc >> TLBGeometry.pageShift
+        if page == startPC >> TLBGeometry.pageShift {
+            return (physicalPC & ~TLBGeometry.pageOffsetMask) | (pc & TLBGeometry.pageOffsetMask)
+        }
+        if let next = nextPage, next.virtual == page {
+            return next.physical << TLBGeometry.pageShift | (pc & TLBGeometry.pageOffsetMask)
+        }
+        switch cpu.translateFetch(pc) {
+        case .success(let p):
+            nextPage = (page, p >> TLBGeometry.pageShift)
+            return p
+        case .failure(let fault):
+            fetchFault = fault
+            return nil
+        }
     }
 
     /// Whether another instruction fits.
     public var isFull: Bool { instructionCount >= Self.maxInstructions }
 
-    /// Reads 16 bits of guest code, or nil where the address is not RAM.
-    public func fetch16(at pc: UInt64) -> UInt16? {
-        guard let p = memory.hostPointer(pc, length: 2) else { return nil }
+    /// Reads 16 bits of guest code at virtual `pc`, or nil where it cannot be fetched (not RAM,
+    /// or a fetch fault, which `fetchFault` then holds).
+    public mutating func fetch16(at pc: UInt64) -> UInt16? {
+        guard let address = physical(pc) else { return nil }
+        guard let p = cpu.memory.hostPointer(address, length: 2) else {
+            fetchFault = .fetchAccess(address: pc)
+            return nil
+        }
         return UInt16(littleEndian: p.loadUnaligned(as: UInt16.self))
     }
 
@@ -55,9 +88,11 @@ public struct BlockBuilder: ~Copyable {
         }
     }
 
-    /// Records that bytes `first...last` (within one page) hold code of this block.
+    /// Records that virtual bytes `first...last` (within one page, already fetched) hold code
+    /// of this block; pages are recorded by physical number.
     private mutating func noteBytes(_ first: UInt64, _ last: UInt64) {
-        let page = first >> TLBGeometry.pageShift
+        guard let physicalFirst = physical(first) else { return }
+        let page = physicalFirst >> TLBGeometry.pageShift
         let mask = CodeMask.chunks(first, last)
         if let i = pages.firstIndex(where: { $0.page == page }) {
             pages[i].mask |= mask

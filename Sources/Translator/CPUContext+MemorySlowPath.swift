@@ -4,48 +4,77 @@ import Synchronization
 /// The SoftMMU's out-of-line paths: TLB refill, misaligned and page-crossing accesses, MMIO
 /// through the Bus, stores that hit translated code, and the atomic (A-extension style) accesses.
 ///
-/// Guest-virtual equals guest-physical until a front end turns address translation on; a page
-/// walk will sit in `refill` and the fast path keeps its shape.
+/// While the data MMU context translates, misses walk the front end's page tables
+/// (`AddressTranslator`); the fast path keeps its shape.
 extension CPUContext {
-    /// Maps the page of `address` in the TLB if all of it is RAM.
-    private func refill(_ address: UInt64) {
+    /// Maps the virtual page of `address` (backed by `physical`) in the data TLB if all of it is
+    /// RAM. Under translation only a store refill grants the store tag, so that the first store
+    /// to a page goes through the page walk (write permission, dirty bit).
+    private func refill(_ address: UInt64, physical: UInt64, forStore: Bool) {
         let base = address & ~TLBGeometry.pageOffsetMask
-        guard let host = memory.hostPointer(base, length: TLBGeometry.pageSize) else { return }
-        let page = base >> TLBGeometry.pageShift
-        let writable = !cache.holdsCode(page: page)
+        let physicalBase = physical & ~TLBGeometry.pageOffsetMask
+        guard let host = memory.hostPointer(physicalBase, length: TLBGeometry.pageSize) else { return }
+        let page = physicalBase >> TLBGeometry.pageShift
+        let writable = (forStore || !dataTranslated) && !cache.holdsCode(page: page)
         tlb[TLBGeometry.index(address)] = TLBEntry(
             readTag: base, writeTag: writable ? base : TLBEntry.invalidTag,
             addend: UInt(bitPattern: host) &- UInt(truncatingIfNeeded: base), physicalPage: page)
     }
 
-    /// A load of `size` bytes that missed the inline path; the value zero-extended, or nil for an
-    /// access fault (neither RAM nor a device region).
+    /// Whether an access of `size` bytes at `address` crosses into another page while
+    /// translation is on (each page then needs its own walk).
+    @inline(__always)
+    private func crossesTranslatedPage(_ address: UInt64, size: UInt64) -> Bool {
+        dataTranslated && (address ^ (address &+ size &- 1)) >> TLBGeometry.pageShift != 0
+    }
+
+    /// A load of `size` bytes that missed the inline path; the value zero-extended, or nil with
+    /// the fault (page fault, or access fault for neither RAM nor a device region) in `slowFault`.
     @inline(never)
     func loadSlow(_ address: UInt64, size: UInt64) -> UInt64? {
-        if let p = memory.hostPointer(address, length: size) {
-            refill(address)
+        if crossesTranslatedPage(address, size: size) {
+            var value: UInt64 = 0
+            for k in 0..<size {
+                guard let byte = loadSlow(address &+ k, size: 1) else { return nil }
+                value |= byte << (8 &* k)
+            }
+            return value
+        }
+        guard let physical = translateData(address, access: .load) else { return nil }
+        if let p = memory.hostPointer(physical, length: size) {
+            refill(address, physical: physical, forStore: false)
             return Self.loadLittleEndian(p, size: size)
         }
-        if let region = bus.region(containing: address), size &- 1 <= region.last &- address {
-            return region.device.read(offset: address &- region.base, size: Int(size))
+        if let region = bus.region(containing: physical), size &- 1 <= region.last &- physical {
+            return region.device.read(offset: physical &- region.base, size: Int(size))
         }
+        slowFault = .loadAccess(address: address)
         return nil
     }
 
-    /// A store of the low `size` bytes of `value` that missed the inline path; false for an
-    /// access fault. Invalidates translated blocks in the pages it writes.
+    /// A store of the low `size` bytes of `value` that missed the inline path; false with the
+    /// fault in `slowFault`. Invalidates translated blocks in the pages it writes.
     @inline(never)
     func storeSlow(_ address: UInt64, size: UInt64, value: UInt64) -> Bool {
-        if let p = memory.hostPointer(address, length: size) {
-            invalidateCode(address, size: size)
+        if crossesTranslatedPage(address, size: size) {
+            // Both pages must allow the store before any byte is written.
+            guard translateData(address, access: .store) != nil,
+                  translateData(address &+ size &- 1, access: .store) != nil else { return false }
+            for k in 0..<size where !storeSlow(address &+ k, size: 1, value: value >> (8 &* k)) { return false }
+            return true
+        }
+        guard let physical = translateData(address, access: .store) else { return false }
+        if let p = memory.hostPointer(physical, length: size) {
+            invalidateCode(physical, size: size)
             Self.storeLittleEndian(p, size: size, value: value)
-            refill(address)
+            refill(address, physical: physical, forStore: true)
             return true
         }
-        if let region = bus.region(containing: address), size &- 1 <= region.last &- address {
-            region.device.write(offset: address &- region.base, size: Int(size), value: value)
+        if let region = bus.region(containing: physical), size &- 1 <= region.last &- physical {
+            region.device.write(offset: physical &- region.base, size: Int(size), value: value)
             return true
         }
+        slowFault = .storeAccess(address: address)
         return false
     }
 
@@ -77,16 +106,17 @@ extension CPUContext {
         }
     }
 
-    /// RAM for an aligned atomic access, or the fault to raise. LR/SC work on RAM only; device
-    /// regions answer them with an access fault.
-    private func atomicTarget(_ address: UInt64, size: UInt64, isLoad: Bool) -> Result<UnsafeMutableRawPointer, GuestFault> {
+    /// RAM for an aligned atomic access (and its physical address), or the fault to raise.
+    /// LR/SC work on RAM only; device regions answer them with an access fault.
+    private func atomicTarget(_ address: UInt64, size: UInt64, isLoad: Bool) -> Result<(UnsafeMutableRawPointer, UInt64), GuestFault> {
         guard address & (size &- 1) == 0 else {
             return .failure(isLoad ? .loadMisaligned(address: address) : .storeMisaligned(address: address))
         }
-        guard let p = memory.hostPointer(address, length: size) else {
+        guard let physical = translateData(address, access: isLoad ? .load : .store) else { return .failure(slowFault) }
+        guard let p = memory.hostPointer(physical, length: size) else {
             return .failure(isLoad ? .loadAccess(address: address) : .storeAccess(address: address))
         }
-        return .success(p)
+        return .success((p, physical))
     }
 
     /// Load-reserved: the loaded value (sign-extended for 4 bytes), and a reservation.
@@ -94,7 +124,7 @@ extension CPUContext {
     func loadReserved(_ address: UInt64, size: UInt64) -> Result<UInt64, GuestFault> {
         switch atomicTarget(address, size: size, isLoad: true) {
         case .failure(let f): return .failure(f)
-        case .success(let p):
+        case .success(let (p, _)):
             let raw = size == 4
                 ? UInt64(p.assumingMemoryBound(to: Atomic<UInt32>.self).pointee.load(ordering: .acquiring))
                 : p.assumingMemoryBound(to: Atomic<UInt64>.self).pointee.load(ordering: .acquiring)
@@ -111,7 +141,7 @@ extension CPUContext {
     func storeConditional(_ address: UInt64, size: UInt64, value: UInt64) -> Result<UInt64, GuestFault> {
         switch atomicTarget(address, size: size, isLoad: false) {
         case .failure(let f): return .failure(f)
-        case .success(let p):
+        case .success(let (p, physical)):
             let reserved = reservationSize == size && reservationAddress == address
             reservationSize = 0
             guard reserved else { return .success(1) }
@@ -124,7 +154,7 @@ extension CPUContext {
                 stored = p.assumingMemoryBound(to: Atomic<UInt64>.self).pointee.compareExchange(
                     expected: reservationValue, desired: value, ordering: .acquiringAndReleasing).exchanged
             }
-            if stored { invalidateCode(address, size: size) }
+            if stored { invalidateCode(physical, size: size) }
             return .success(stored ? 0 : 1)
         }
     }
@@ -135,18 +165,19 @@ extension CPUContext {
     func atomicReadModifyWrite(_ address: UInt64, size: UInt64, operation: AtomicOperation, operand: UInt64) -> Result<UInt64, GuestFault> {
         switch atomicTarget(address, size: size, isLoad: false) {
         case .failure(.storeAccess):
-            guard let region = bus.region(containing: address), size &- 1 <= region.last &- address else {
+            let physical = translateData(address, access: .store) ?? address
+            guard let region = bus.region(containing: physical), size &- 1 <= region.last &- physical else {
                 return .failure(.storeAccess(address: address))
             }
-            let offset = address &- region.base
+            let offset = physical &- region.base
             var old = region.device.read(offset: offset, size: Int(size))
             if size == 4 { old = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: old))) }
             let new = Self.combine(operation, old, operand, signBit: size == 4 ? 31 : 63)
             region.device.write(offset: offset, size: Int(size), value: size == 4 ? new & 0xFFFF_FFFF : new)
             return .success(old)
         case .failure(let f): return .failure(f)
-        case .success(let p):
-            invalidateCode(address, size: size)
+        case .success(let (p, physical)):
+            invalidateCode(physical, size: size)
             if size == 4 {
                 let cell = p.assumingMemoryBound(to: Atomic<UInt32>.self)
                 var old = cell.pointee.load(ordering: .relaxed)

@@ -23,7 +23,23 @@ public final class CPUContext: @unchecked Sendable {
     /// whenever the mode changes.
     public var modeFlags: UInt64 = 0
 
-    let tlb: UnsafeMutablePointer<TLBEntry>
+    /// The data TLB of the current MMU context (one of `tlbStorage`'s). The interpreter reads it
+    /// once per entry; it changes only through `selectMMU`, called from helpers and traps, after
+    /// which the interpreter is re-entered.
+    internal(set) var tlb: UnsafeMutablePointer<TLBEntry>
+    /// `TLBGeometry.mmuContextCount` data TLBs back to back.
+    let tlbStorage: UnsafeMutablePointer<TLBEntry>
+    /// One fetch TLB per MMU context.
+    let fetchTLBStorage: UnsafeMutablePointer<FetchTLBEntry>
+    /// The MMU contexts for data accesses and for instruction fetch, and whether each translates.
+    public internal(set) var dataContext = 0
+    public internal(set) var fetchContext = 0
+    var dataTranslated = false
+    var fetchTranslated = false
+    /// The front end's page walk, used while a context translates.
+    public var addressTranslator: (any AddressTranslator)?
+    /// The fault of the last failed slow-path access.
+    var slowFault = GuestFault.loadAccess(address: 0)
     let cache: TranslationCache
     /// Bit `stopBit`: leave `run()`; bit `checkBit`: re-examine pending interrupts;
     /// bit `invalidateBit`: apply `pendingInvalidations`.
@@ -46,14 +62,20 @@ public final class CPUContext: @unchecked Sendable {
         self.bus = bus
         state = .allocate(capacity: slotCount)
         state.initialize(repeating: 0, count: slotCount)
-        tlb = .allocate(capacity: TLBGeometry.entryCount)
-        tlb.initialize(repeating: .empty, count: TLBGeometry.entryCount)
+        let tlbCount = TLBGeometry.entryCount * TLBGeometry.mmuContextCount
+        tlbStorage = .allocate(capacity: tlbCount)
+        tlbStorage.initialize(repeating: .empty, count: tlbCount)
+        tlb = tlbStorage
+        let fetchCount = FetchTLBEntry.entryCount * TLBGeometry.mmuContextCount
+        fetchTLBStorage = .allocate(capacity: fetchCount)
+        fetchTLBStorage.initialize(repeating: .empty, count: fetchCount)
         cache = TranslationCache(opCapacity: opCapacity)
     }
 
     deinit {
         state.deallocate()
-        tlb.deallocate()
+        tlbStorage.deallocate()
+        fetchTLBStorage.deallocate()
     }
 
     /// Asks the running `run()` to return at the next block boundary. Callable from any thread.
@@ -87,8 +109,8 @@ public final class CPUContext: @unchecked Sendable {
 
     /// Withholds store fast paths to `page`, which now holds translated code.
     func protectCodePage(_ page: UInt64) {
-        for i in 0..<TLBGeometry.entryCount where tlb[i].physicalPage == page {
-            tlb[i].writeTag = TLBEntry.invalidTag
+        for i in 0..<TLBGeometry.entryCount * TLBGeometry.mmuContextCount where tlbStorage[i].physicalPage == page {
+            tlbStorage[i].writeTag = TLBEntry.invalidTag
         }
     }
 }

@@ -5,9 +5,9 @@ import Machine
 /// interrupts, and returns when another thread requests an exit or the guest waits for an
 /// interrupt.
 ///
-/// Blocks are keyed by guest PC (guest-physical while address translation is off) plus
-/// `CPUContext.modeFlags`. A direct transfer is chained only within the source block's guest page,
-/// so a later change of virtual mappings cannot leave a stale link across pages.
+/// Blocks are keyed by guest PC, the physical address behind it and `CPUContext.modeFlags`. A
+/// direct transfer is chained only within the source block's guest page, so a later change of
+/// virtual mappings cannot leave a stale link across pages.
 public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
     public let cpu: CPUContext
     public let guest: Guest
@@ -48,8 +48,11 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
                     return .exitRequested
                 }
             }
-            guard let block = findOrTranslate(pc) else {
-                pc = guest.takeFault(.fetchAccess(address: pc), pc: pc, cpu: cpu)
+            let block: Int32
+            switch findOrTranslate(pc) {
+            case .success(let found): block = found
+            case .failure(let fault):
+                pc = guest.takeFault(fault, pc: pc, cpu: cpu)
                 chainSite = -1
                 continue
             }
@@ -100,12 +103,19 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
 
     private var cache: TranslationCache { cpu.cache }
 
-    /// The block for `pc` in the current mode, translated now if needed; nil if `pc` is not RAM.
-    private func findOrTranslate(_ pc: UInt64) -> Int32? {
+    /// The block for `pc` in the current mode, translated now if needed; the fetch fault if `pc`
+    /// cannot be fetched.
+    private func findOrTranslate(_ pc: UInt64) -> Result<Int32, GuestFault> {
         let flags = cpu.modeFlags
-        if let block = cache.lookup(pc: pc, flags: flags) { return block }
-        guard cpu.memory.hostPointer(pc, length: 2) != nil else { return nil }
-        var builder = BlockBuilder(startPC: pc, flags: flags, memory: cpu.memory)
+        if let block = cache.lookupRecent(pc: pc, flags: flags) { return .success(block) }
+        let physical: UInt64
+        switch cpu.translateFetch(pc) {
+        case .success(let p): physical = p
+        case .failure(let fault): return .failure(fault)
+        }
+        if let block = cache.lookup(pc: pc, physicalPC: physical, flags: flags) { return .success(block) }
+        guard cpu.memory.hostPointer(physical, length: 2) != nil else { return .failure(.fetchAccess(address: pc)) }
+        var builder = BlockBuilder(startPC: pc, physicalPC: physical, flags: flags, cpu: cpu)
         guest.translate(&builder)
         precondition(builder.isEnded && !builder.ops.isEmpty, "the front end left a block without an end")
         let newPages = builder.pages.map(\.page).filter { !cache.holdsCode(page: $0) }
@@ -116,6 +126,6 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
         }
         guard let block = inserted else { preconditionFailure("one block does not fit the translation cache") }
         for page in newPages { cpu.protectCodePage(page) }
-        return block
+        return .success(block)
     }
 }

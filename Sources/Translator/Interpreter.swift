@@ -130,7 +130,7 @@ extension CPUContext {
                     raw = v
                 } else {
                     count &+= UInt64(op.retired) &- 1
-                    return .fault(.loadAccess(address: address), pc: pc &+ UInt64(op.pcOffset))
+                    return .fault(slowFault, pc: pc &+ UInt64(op.pcOffset))
                 }
                 switch op.code {
                 case .load8: raw = UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: raw)))
@@ -155,7 +155,7 @@ extension CPUContext {
                     }
                 } else if !storeSlow(address, size: size, value: value) {
                     count &+= UInt64(op.retired) &- 1
-                    return .fault(.storeAccess(address: address), pc: pc &+ UInt64(op.pcOffset))
+                    return .fault(slowFault, pc: pc &+ UInt64(op.pcOffset))
                 }
 
             case .loadReserved32, .loadReserved64, .storeConditional32, .storeConditional64, .atomic32, .atomic64:

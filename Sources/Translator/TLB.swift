@@ -26,6 +26,8 @@ public enum TLBGeometry {
     /// Entries in the direct-mapped TLB (a power of two).
     public static let entryCount = 1024
     public static let indexMask: UInt64 = UInt64(entryCount - 1)
+    /// MMU contexts (each with its own TLBs) a front end can select between.
+    public static let mmuContextCount = 4
 
     /// The TLB slot for a guest address.
     @inlinable public static func index(_ address: UInt64) -> Int {

@@ -1,5 +1,5 @@
-/// Translated blocks: one flat buffer of IR ops, a block table, a lookup keyed by guest PC and
-/// mode flags, and a per-page index (with the chunks holding code) for invalidation when the guest
+/// Translated blocks: one flat buffer of IR ops, a block table, a lookup keyed by guest PC, the
+/// physical address behind it and mode flags, and a per-page index (with the chunks holding code) for invalidation when the guest
 /// writes code.
 ///
 /// Blocks are appended to the op buffer and never moved; chaining stores the successor's first op
@@ -10,6 +10,7 @@
 final class TranslationCache {
     struct Block {
         var pc: UInt64
+        var physicalPC: UInt64
         var flags: UInt64
         var firstOp: Int32
         var isValid: Bool
@@ -17,6 +18,7 @@ final class TranslationCache {
 
     private struct Key: Hashable {
         var pc: UInt64
+        var physicalPC: UInt64
         var flags: UInt64
     }
 
@@ -60,12 +62,17 @@ final class TranslationCache {
         Int(truncatingIfNeeded: (pc >> 1) ^ (pc >> 13)) & (jumpCacheSize - 1)
     }
 
-    /// The valid block for `pc` in mode `flags`, if translated.
-    func lookup(pc: UInt64, flags: UInt64) -> Int32? {
+    /// The block for `pc` in mode `flags` if the jump cache holds it (valid while the virtual
+    /// mappings it was found under hold; MMU flushes clear it).
+    func lookupRecent(pc: UInt64, flags: UInt64) -> Int32? {
+        let e = jumpCache[Self.slot(pc)]
+        return e.block >= 0 && e.pc == pc && e.flags == flags ? e.block : nil
+    }
+
+    /// The valid block for `pc`, backed by `physicalPC`, in mode `flags`, if translated.
+    func lookup(pc: UInt64, physicalPC: UInt64, flags: UInt64) -> Int32? {
         let s = Self.slot(pc)
-        let e = jumpCache[s]
-        if e.block >= 0, e.pc == pc, e.flags == flags { return e.block }
-        guard let b = index[Key(pc: pc, flags: flags)] else { return nil }
+        guard let b = index[Key(pc: pc, physicalPC: physicalPC, flags: flags)] else { return nil }
         jumpCache[s] = JumpCacheEntry(pc: pc, flags: flags, block: b, firstOp: blocks[Int(b)].firstOp)
         return b
     }
@@ -82,8 +89,9 @@ final class TranslationCache {
         }
         opCount += builder.ops.count
         let b = Int32(blocks.count)
-        blocks.append(Block(pc: builder.startPC, flags: builder.flags, firstOp: Int32(first), isValid: true))
-        index[Key(pc: builder.startPC, flags: builder.flags)] = b
+        blocks.append(Block(pc: builder.startPC, physicalPC: builder.physicalPC, flags: builder.flags,
+                            firstOp: Int32(first), isValid: true))
+        index[Key(pc: builder.startPC, physicalPC: builder.physicalPC, flags: builder.flags)] = b
         for (page, mask) in builder.pages {
             codePages[page, default: ([], 0)].blocks.append(b)
             codePages[page, default: ([], 0)].mask |= mask
@@ -100,7 +108,7 @@ final class TranslationCache {
             let block = blocks[Int(b)]
             blocks[Int(b)].isValid = false
             ops[Int(block.firstOp)] = IROp(.invalidated, imm: Int64(bitPattern: block.pc))
-            index.removeValue(forKey: Key(pc: block.pc, flags: block.flags))
+            index.removeValue(forKey: Key(pc: block.pc, physicalPC: block.physicalPC, flags: block.flags))
             let s = Self.slot(block.pc)
             if jumpCache[s].block == b { jumpCache[s].block = -1 }
         }
@@ -116,6 +124,16 @@ final class TranslationCache {
             let end = page == lastPage ? last : (page << TLBGeometry.pageShift) | TLBGeometry.pageOffsetMask
             invalidate(page: page, written: CodeMask.chunks(start, end))
         }
+    }
+
+    /// Empties the jump cache (virtual PCs may now name other code).
+    func clearJumpCache() {
+        for i in 0..<Self.jumpCacheSize { jumpCache[i].block = -1 }
+    }
+
+    /// Drops jump cache entries whose PC lies in virtual page `page`.
+    func clearJumpCache(page: UInt64) {
+        for i in 0..<Self.jumpCacheSize where jumpCache[i].pc >> TLBGeometry.pageShift == page { jumpCache[i].block = -1 }
     }
 
     /// Drops every block and link.

@@ -27,7 +27,7 @@ enum RISCV64Action: Sendable, Equatable {
     /// lr.w / lr.d (rs2 must be 0), sc.w / sc.d, and AMOs.
     case loadReserved(IROpcode), storeConditional(IROpcode)
     case atomic(IROpcode, AtomicOperation)
-    case fence, fenceI, ecall, ebreak, mret, wfi
+    case fence, fenceI, ecall, ebreak, mret, sret, wfi, sfenceVMA
     /// A Zicsr instruction; funct3 tells the access (read-write/set/clear, register/immediate).
     case csr
     /// flw / fld: an integer-unit load into an FP register (flw NaN-boxes).

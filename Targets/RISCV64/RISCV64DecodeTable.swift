@@ -30,7 +30,7 @@ struct EncodingPattern: Sendable {
 }
 
 /// The 32-bit RISC-V encodings xemu executes (unprivileged ISA 20191213, chapters 2, 5, 7, 8, 9,
-/// 11, 12 and the chapter 24 opcode map; privileged ISA 20211203 §3.3 for mret/wfi; Zba/Zbb/Zbs 1.0.0).
+/// 11, 12 and the chapter 24 opcode map; privileged ISA 20211203 §3.3 and §4.2 for mret/sret/wfi/sfence.vma; Zba/Zbb/Zbs 1.0.0).
 /// The first matching row wins; rows are grouped by major opcode for lookup.
 enum RISCV64DecodeTable {
     static let rows: [EncodingPattern] = integerRows + floatRows
@@ -94,6 +94,8 @@ enum RISCV64DecodeTable {
         // Privileged (§3.3.2, §3.3.3)
         .init("mret",   "0011000 00010 00000 000 00000 1110011", .mret),
         .init("wfi",    "0001000 00101 00000 000 00000 1110011", .wfi),
+        .init("sret",   "0001000 00010 00000 000 00000 1110011", .sret),
+        .init("sfence.vma", "0001001 ..... ..... 000 00000 1110011", .sfenceVMA),
         // Zicsr (§9)
         .init("csrrw",  "............ ..... 001 ..... 1110011", .csr),
         .init("csrrs",  "............ ..... 010 ..... 1110011", .csr),

@@ -78,14 +78,19 @@ extension RISCV64FrontEnd {
         case .fenceI:
             builder.emitExitToLoop(resumeAt: next)
         case .ecall:
-            builder.emit(IROp(.raise, imm: Int64(Cause.environmentCallFromM)))
+            builder.emit(IROp(.raise, imm: Int64(Cause.environmentCallFromU)))
         case .ebreak:
             // mtval = 0 for ebreak (allowed by privileged ISA §3.1.16; QEMU 7.2 does the same).
             builder.emit(IROp(.raise, imm: Int64(Cause.breakpoint)))
         case .mret:
-            builder.emit(IROp(.helper, c: Helper.mret))
+            builder.emit(IROp(.helper, c: Helper.mret, imm: Int64(raw) << 32))
+        case .sret:
+            builder.emit(IROp(.helper, c: Helper.sret, imm: Int64(raw) << 32))
         case .wfi:
-            builder.emit(IROp(.helper, c: Helper.wfi, imm: Int64(length)))
+            builder.emit(IROp(.helper, c: Helper.wfi, imm: Int64(raw) << 32 | Int64(length)))
+        case .sfenceVMA:
+            builder.emit(IROp(.helper, a: rs1, c: Helper.sfenceVMA, imm: Int64(raw) << 32))
+            builder.emitExitToLoop(resumeAt: next)
         case .csr:
             builder.emit(IROp(.helper, d: rd, a: rs1, c: Helper.csr, imm: Int64(word)))
             builder.emitExitToLoop(resumeAt: next)

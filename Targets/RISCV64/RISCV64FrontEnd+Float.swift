@@ -206,6 +206,13 @@ extension RISCV64FrontEnd {
         var wide = launder(kernel.apply(launder(a), launder(b), launder(c)))
         let wideFlags = HostFloatEnvironment.flags()
         HostFloatEnvironment.reset()
+        if wide == 0, mode == .down {
+            // An exact zero sum of opposite signs is -0 only when rounding down (IEEE 754 §6.3);
+            // single-precision operands never give an inexact zero in double, so recompute in RDN.
+            HostFloatEnvironment.set(.down)
+            wide = launder(kernel.apply(launder(a), launder(b), launder(c)))
+            HostFloatEnvironment.reset()
+        }
         if wide.isNaN { return (Float.nan, wideFlags & FloatFlag.invalid) }
         if wideFlags & FloatFlag.inexact != 0, wide.isFinite {
             wide = Double(bitPattern: wide.bitPattern | 1)

@@ -1,8 +1,9 @@
 import Synchronization
 import Translator
 
-/// The riscv64 front end: decodes RV64IMAC + Zicsr + Zifencei (+ Zba/Zbb/Zbs) into the
-/// translator's IR and implements the machine-mode system side (CSRs, traps, interrupts).
+/// The riscv64 front end: decodes RV64IMAFDC + Zicsr + Zifencei (+ Zba/Zbb/Zbs) into the
+/// translator's IR and implements the privileged side for M, S and U modes (CSRs, traps,
+/// interrupts, Sv39/Sv48 translation).
 ///
 /// Used by `ExecutionEngine` through generics only. Per-hart data that other threads touch
 /// (interrupt lines) is atomic; everything else lives in the flat state (`RISCV64Slot`).
@@ -27,7 +28,11 @@ public final class RISCV64FrontEnd: GuestFrontEnd, @unchecked Sendable {
         static let loadAccessFault: UInt32 = 5
         static let storeAddressMisaligned: UInt32 = 6
         static let storeAccessFault: UInt32 = 7
-        static let environmentCallFromM: UInt32 = 11
+        /// ecall from U; from S and M are 9 and 11 (this plus the privilege level).
+        static let environmentCallFromU: UInt32 = 8
+        static let instructionPageFault: UInt32 = 12
+        static let loadPageFault: UInt32 = 13
+        static let storePageFault: UInt32 = 15
     }
 
     /// Helper numbers carried in a `helper` op's `c` field.
@@ -36,18 +41,26 @@ public final class RISCV64FrontEnd: GuestFrontEnd, @unchecked Sendable {
         static let mret: UInt8 = 1
         static let wfi: UInt8 = 2
         static let float: UInt8 = 3
+        static let sret: UInt8 = 4
+        static let sfenceVMA: UInt8 = 5
     }
 
     /// Bits of `CPUContext.modeFlags`: translation-time state that changes what code means.
     enum ModeFlag {
         /// mstatus.FS is not Off, so F/D instructions are legal.
         static let floatEnabled: UInt64 = 1
+        /// The privilege level (0 U, 1 S, 3 M) in bits 1-2.
+        static let privilegeShift: UInt64 = 1
+        /// Instruction fetch goes through the page tables.
+        static let paging: UInt64 = 1 << 3
     }
 
     public func translate(_ builder: inout BlockBuilder) {
         var pc = builder.startPC
+        let page = pc >> 12
         while !builder.isEnded {
-            guard !builder.isFull, let low = builder.fetch16(at: pc) else {
+            // A block stays in its virtual page (its lookup checked that page's mapping only).
+            guard !builder.isFull, builder.instructionCount == 0 || pc >> 12 == page, let low = builder.fetch16(at: pc) else {
                 builder.emitTransfer(.jump, to: pc)
                 return
             }
@@ -64,7 +77,8 @@ public final class RISCV64FrontEnd: GuestFrontEnd, @unchecked Sendable {
             guard let high = builder.fetch16(at: pc &+ 2) else {
                 if builder.instructionCount == 0 {
                     builder.beginInstruction(at: pc, length: 2)
-                    builder.emit(IROp(.raise, c: 3, imm: Int64(Cause.instructionAccessFault)))
+                    let cause = if case .raised(let c, _) = builder.fetchFault { c } else { Cause.instructionAccessFault }
+                    builder.emit(IROp(.raise, c: 3, imm: Int64(cause)))
                 } else {
                     builder.emitTransfer(.jump, to: pc)
                 }

@@ -1,7 +1,7 @@
 import Machine
 import Translator
 
-/// One RV64IMAC hart in machine mode, ready for a board to drive: construct it over the board's
+/// One RV64IMAFDC hart with M, S and U modes and Sv39/Sv48 paging, ready for a board to drive: construct it over the board's
 /// RAM and MMIO bus, set pc and registers, call `run()` on the hart's thread, raise interrupt
 /// lines from any thread (it is the hart's `InterruptController`, `line` = mip bit), and stop it
 /// from any thread with `requestExit()`.
@@ -37,13 +37,15 @@ public final class RISCV64Hart: InterruptController, @unchecked Sendable {
     public let engine: ExecutionEngine<RISCV64FrontEnd>
     private var frontEnd: RISCV64FrontEnd { engine.guest }
 
-    /// A hart at reset: machine mode, all registers 0, pc 0, mhartid `hartID`.
+    /// A hart at reset: machine mode, paging off, all registers 0, pc 0, mhartid `hartID`.
     public init(memory: GuestMemory, bus: Bus, hartID: UInt64 = 0) {
         engine = ExecutionEngine(guest: RISCV64FrontEnd(), memory: memory, bus: bus)
         let s = engine.cpu.state
         s[RISCV64Slot.privilege] = RISCV64FrontEnd.Status.machine
         s[RISCV64Slot.mstatus] = RISCV64FrontEnd.Status.machine << RISCV64FrontEnd.Status.mppShift
         s[RISCV64Slot.mhartid] = hartID
+        engine.cpu.addressTranslator = engine.guest
+        engine.guest.updateMode(engine.cpu)
     }
 
     /// The program counter (read or set while `run()` is not executing).

@@ -33,5 +33,21 @@ public enum RISCV64Slot {
     /// mcycle and minstret are `retired + offset`, so writes store an offset.
     static let cycleOffset = 82
     static let instretOffset = 83
-    static let count = 84
+    // Supervisor CSRs (privileged ISA §4.1); sstatus, sie and sip are views of the M registers.
+    static let stvec = 84
+    static let sepc = 85
+    static let scause = 86
+    static let stval = 87
+    static let sscratch = 88
+    static let satp = 89
+    static let scounteren = 90
+    static let senvcfg = 91
+    static let menvcfg = 92
+    static let mcountinhibit = 93
+    /// pmpcfg0 and pmpcfg2 (RV64 packs eight entries per register).
+    static let pmpcfg0 = 94
+    /// pmpaddr0 ... pmpaddr15.
+    static let pmpaddr0 = 96
+    static let pmpCount = 16
+    static let count = 112
 }

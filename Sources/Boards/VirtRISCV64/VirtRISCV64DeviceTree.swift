@@ -7,6 +7,8 @@ struct VirtRISCV64DeviceTree {
     var memorySize: UInt64
     var hartCount: Int
     var isa: String
+    /// The largest paging mode the hart implements (`riscv,sv39` / `riscv,sv48`).
+    var mmuType: String
     var commandLine: String?
     var initrd: (start: UInt64, end: UInt64)?
 
@@ -45,6 +47,7 @@ struct VirtRISCV64DeviceTree {
                     cpu.property("status", string: "okay")
                     cpu.property("compatible", string: "riscv")
                     cpu.property("riscv,isa", string: isa)
+                    cpu.property("mmu-type", string: mmuType)
                     cpu.node("interrupt-controller") { intc in
                         intc.property("#address-cells", u32: 0)
                         intc.property("#interrupt-cells", u32: 1)
