@@ -51,7 +51,7 @@ let package = Package(
             name: "RISCV64", dependencies: ["Translator", "Machine"], path: "Targets/RISCV64",
             swiftSettings: hotPathSettings
         ),
-        .target(name: "Boards", dependencies: ["RISCV64", "Devices", "Translator", "Virtio", "Machine"],
+        .target(name: "Boards", dependencies: ["RISCV64", "Devices", "Translator", "VirtioPCI", "PCI", "Virtio", "Machine"],
                 swiftSettings: hotPathSettings),
         .target(name: "VirtioDriver", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
         // Counts malloc calls for `xemu bench virtqueue` (glibc interposition; a no-op elsewhere).

@@ -12,6 +12,10 @@ public enum BoardError: Error, Equatable, Sendable, CustomStringConvertible {
     case layout(String)
     /// The generated device tree could not be written.
     case deviceTreeDump(path: String, reason: String)
+    /// A virtio device could not be created from its option.
+    case device(String)
+    /// More devices were asked for than the board has places for.
+    case tooManyDevices(String)
     /// The board needs a file that `Images/build.sh` makes.
     case missingDefaultImage(path: String)
 
@@ -22,6 +26,8 @@ public enum BoardError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .console(why): "console: \(why)"
         case let .layout(why): why
         case let .deviceTreeDump(path, reason): "cannot write the device tree to \(path): \(reason)"
+        case let .device(why): why
+        case let .tooManyDevices(why): why
         case let .missingDefaultImage(path):
             "the default firmware \(path) is missing: run Images/build.sh, or pass --bios PATH or --bios none"
         }

@@ -11,12 +11,8 @@ enum UnbuiltFeatures {
         let requested: [(option: String, isRequested: Bool)] = [
             ("--smp", configuration.cpuCount > 1),
             ("--drive", !configuration.drives.isEmpty),
-            ("--netdev", !configuration.netdevs.isEmpty),
-            ("--share", !configuration.shares.isEmpty),
             ("--console virtio", configuration.console == .virtio),
             ("--rng", configuration.entropyDevice),
-            ("--virtio-ring", configuration.virtioRing != nil),
-            ("--virtio-transport", configuration.virtioTransport != nil),
         ]
         return requested.first(where: \.isRequested)?.option
     }

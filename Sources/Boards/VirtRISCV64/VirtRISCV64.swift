@@ -22,6 +22,8 @@ public final class VirtRISCV64: Board {
     private let clint: CLINT
     private let plic: PLIC
     private let uart: NS16550A
+    private let virtioDevices: VirtioDeviceSet
+    private let virtio: VirtRISCV64Virtio
     let deviceTree: DeviceTree
 
     public init(configuration: MachineConfiguration) throws {
@@ -52,6 +54,9 @@ public final class VirtRISCV64: Board {
         try bus.register(uart, at: L.uart, size: L.uartSize, name: "uart0")
         let clint = clint
         hart.timeSource = { clint.mtime }
+        virtioDevices = try VirtioDeviceSet(configuration)
+        virtio = try VirtRISCV64Virtio(devices: virtioDevices, configuration: configuration,
+                                       memory: memory, bus: bus, interrupts: plic)
 
         let boot = try VirtRISCV64Boot.load(configuration, into: memory)
         deviceTree = VirtRISCV64DeviceTree(
@@ -77,6 +82,8 @@ public final class VirtRISCV64: Board {
             return .poweredOff(status: 0)
         }
         if let seconds = configuration.timeout { stop.armTimeout(seconds: seconds) }
+        virtioDevices.start()
+        defer { virtioDevices.stop() }
         while true {
             switch hart.run() {
             case .exitRequested:

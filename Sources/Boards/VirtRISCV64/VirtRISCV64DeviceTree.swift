@@ -1,4 +1,6 @@
 import Machine
+import PCI
+import Virtio
 
 /// The device tree the virt board hands its firmware or kernel: the same nodes, names and
 /// compatible strings as QEMU's, so that unmodified OpenSBI, U-Boot and Linux find their devices.
@@ -11,6 +13,8 @@ struct VirtRISCV64DeviceTree {
     var mmuType: String
     var commandLine: String?
     var initrd: (start: UInt64, end: UInt64)?
+    /// Populated virtio-mmio slots: base address and PLIC source.
+    var virtioMMIO: [(base: UInt64, irq: UInt32)] = []
 
     func build() -> DeviceTree {
         typealias L = VirtRISCV64Layout
@@ -90,6 +94,19 @@ struct VirtRISCV64DeviceTree {
                 node.property("interrupts-extended", u32s: hartControllers.flatMap { [$0.value, 11, $0.value, 9] })
                 node.setPhandle(plic)
             }
+            for slot in virtioMMIO {
+                soc.node(VirtioMMIOTransport.deviceTreeNodeName(base: slot.base)) { node in
+                    VirtioMMIOTransport.deviceTreeProperties(base: slot.base, interruptParent: plic.value,
+                                                             interrupts: [slot.irq]).forEach { node.add($0) }
+                }
+            }
+            let pcie = PCIDeviceTreeDescription(
+                ecamBase: L.pcieECAM, busCount: L.pcieBuses,
+                io: .init(cpuAddress: L.pcieIO, pciAddress: 0, size: L.pcieIOSize),
+                memory32: .init(cpuAddress: L.pcieMMIO, pciAddress: L.pcieMMIO, size: L.pcieMMIOSize),
+                interruptParent: plic.value, parentAddressCells: 0,
+                intxSpecifiers: (0..<4).map { [UInt32(L.pcieFirstIRQ + $0)] })
+            soc.node(pcie.nodeName) { node in pcie.properties.forEach { node.add($0) } }
         }
         fdt.node("poweroff") { node in
             node.property("compatible", string: "syscon-poweroff")

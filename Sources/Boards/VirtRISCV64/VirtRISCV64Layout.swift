@@ -10,6 +10,19 @@ enum VirtRISCV64Layout {
     static let uart: UInt64 = 0x1000_0000
     static let uartSize: UInt64 = 0x100
     static let dram: UInt64 = 0x8000_0000
+    static let virtioMMIO: UInt64 = 0x1000_1000
+    static let virtioMMIOStride: UInt64 = 0x1000
+    static let virtioMMIOSlots = 8
+    /// Slot n interrupts on PLIC source 1 + n.
+    static let virtioMMIOFirstIRQ = 1
+    static let pcieIO: UInt64 = 0x0300_0000
+    static let pcieIOSize: UInt64 = 0x1_0000
+    static let pcieECAM: UInt64 = 0x3000_0000
+    static let pcieBuses = 256
+    static let pcieMMIO: UInt64 = 0x4000_0000
+    static let pcieMMIOSize: UInt64 = 0x4000_0000
+    /// INTA-INTD on PLIC sources 32-35.
+    static let pcieFirstIRQ = 32
 
     static let uartIRQ = 10
     /// PLIC interrupt sources (QEMU's VIRT_IRQCHIP_NUM_SOURCES).

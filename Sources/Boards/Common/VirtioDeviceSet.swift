@@ -1,0 +1,60 @@
+import Devices
+import Machine
+import Virtio
+
+/// The virtio devices a configuration asks for (`--drive`, `--netdev`, `--share`, `--rng`,
+/// `--console virtio`), built once and then placed by the board on its transport.
+///
+/// Boards differ only in where the transports go (MMIO slots or PCI functions) and how their
+/// interrupts are wired; which devices exist, and in which order, is decided here for all of
+/// them. The event loop (libslirp's sockets and timers) is created only when a device needs it.
+final class VirtioDeviceSet {
+    struct Entry {
+        let name: String
+        let device: any VirtioDevice
+    }
+
+    private(set) var entries: [Entry] = []
+    private(set) var eventLoop: EventLoop?
+    private var closers: [() -> Void] = []
+
+    init(_ configuration: MachineConfiguration) throws(BoardError) {
+        for (index, share) in configuration.shares.enumerated() {
+            do {
+                entries.append(Entry(name: "9p\(index)", device: try NinePDevice(share: share)))
+            } catch {
+                throw .device("--share \(share.hostPath): \(error)")
+            }
+        }
+        for (index, netdev) in configuration.netdevs.enumerated() {
+            let loop = try sharedEventLoop()
+            do {
+                let net = try NetDevice(netdev: netdev, eventLoop: loop)
+                closers.append { net.backend.close() }
+                entries.append(Entry(name: "net\(index)", device: net))
+            } catch {
+                throw .device("--netdev user: \(error)")
+            }
+        }
+    }
+
+    /// Starts what runs beside the vCPUs (the event loop).
+    func start() { eventLoop?.start() }
+
+    /// Stops the backends and the event loop; the guest is no longer running.
+    func stop() {
+        closers.forEach { $0() }
+        eventLoop?.stop()
+    }
+
+    private func sharedEventLoop() throws(BoardError) -> EventLoop {
+        if let eventLoop { return eventLoop }
+        do {
+            let loop = try EventLoop(clock: .host())
+            eventLoop = loop
+            return loop
+        } catch {
+            throw .device("cannot start the event loop: \(error)")
+        }
+    }
+}
