@@ -6,7 +6,7 @@ import Machine
 public final class PCIConfigPorts: MMIODevice {
     public static let base: UInt64 = 0xCF8
     public static let size: UInt64 = 8
-    unowned let bridge: PCIHostBridge
+    let bridge: PCIHostBridge
     private var address: UInt32 = 0
 
     public init(bridge: PCIHostBridge) { self.bridge = bridge }

@@ -106,7 +106,7 @@ public final class PCIHostBridge: MMIODevice, @unchecked Sendable {
 /// A CPU-visible window onto PCI memory or I/O space: each access is routed to whichever BAR
 /// holds the address now (with that space's decode enabled), or reads all ones.
 public final class PCIBARWindow: MMIODevice {
-    unowned let bridge: PCIHostBridge
+    let bridge: PCIHostBridge
     public let pciBase: UInt64
     public let io: Bool
 
