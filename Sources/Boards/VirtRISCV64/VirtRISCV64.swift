@@ -61,7 +61,8 @@ public final class VirtRISCV64: Board {
         let boot = try VirtRISCV64Boot.load(configuration, into: memory)
         deviceTree = VirtRISCV64DeviceTree(
             memoryBase: L.dram, memorySize: configuration.memorySize, hartCount: 1,
-            isa: RISCV64Hart.isaString, mmuType: RISCV64Hart.mmuType, commandLine: configuration.commandLine, initrd: boot.initrd
+            isa: RISCV64Hart.isaString, mmuType: RISCV64Hart.mmuType, commandLine: configuration.commandLine,
+            initrd: boot.initrd, virtioMMIO: virtio.mmioSlots
         ).build()
         let blob: [UInt8]
         if let path = configuration.deviceTree {
