@@ -94,8 +94,9 @@ import Testing
         #expect(result.stderr.isEmpty)
         let rows = result.stdout.split(separator: "\n")
         #expect(rows.count == 4)
-        for name in ["virt-riscv64", "virt-arm64", "pc-x86_64"] {
-            #expect(rows.contains { $0.hasPrefix(name) && $0.contains("planned") })
+        let expected = [("virt-riscv64", "partial"), ("virt-arm64", "planned"), ("pc-x86_64", "planned")]
+        for (name, status) in expected {
+            #expect(rows.contains { $0.hasPrefix(name) && $0.contains(status) }, "\(name) should be \(status)")
         }
     }
 
