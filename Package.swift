@@ -43,7 +43,7 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         .target(name: "Virtio", dependencies: ["Machine"], swiftSettings: hotPathSettings),
-        .target(name: "Devices", dependencies: ["Machine"], swiftSettings: hotPathSettings),
+        .target(name: "Devices", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
         .target(name: "Translator", dependencies: ["Machine"], swiftSettings: hotPathSettings),
         .target(
             name: "RISCV64", dependencies: ["Translator", "Machine"], path: "Targets/RISCV64",
@@ -69,7 +69,7 @@ let package = Package(
         ),
 
         .testTarget(name: "MachineTests", dependencies: ["Machine"]),
-        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Machine"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Virtio", "VirtioDriver", "Machine"]),
         // Runs riscv64 guest programs built at test time (Tests/GuestPrograms) on xemu, or on
         // qemu-system-riscv64 with XEMU_DIFF_TARGET=qemu-system; depends on xemu to build it.
         .testTarget(
