@@ -1,0 +1,121 @@
+import Devices
+import Machine
+import Synchronization
+import Virtio
+import VirtioDriver
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Counts the device's interrupts; the load generator polls the used ring instead of waiting.
+final class CountingInterrupts: VirtioInterrupts {
+    let used = Atomic<UInt64>(0)
+    func usedBuffers(queue: Int) { used.add(1, ordering: .relaxed) }
+    func configChanged() {}
+    func deviceNeedsReset() {}
+}
+
+/// Drives a `BlockDevice` over a raw file with the driver-side model and no CPU: `depth`
+/// requests (header, one data buffer, status) kept in flight on one queue, each completion
+/// replaced by the next request at once, for a fixed time.
+enum BlockDeviceLoad {
+    struct Measurement {
+        var operations: UInt64
+        var seconds: Double
+        var interrupts: UInt64
+        var kicks: UInt64
+    }
+
+    static func measure(_ c: BlockBenchCase, path: String, workers: Int, seconds: Double) throws(BlockBenchError) -> Measurement {
+        let backend: RawFileBackend
+        do { backend = try RawFileBackend(path: path, readOnly: false) } catch { throw .setup(error.description) }
+        let device = BlockDevice(backend: backend, queues: 1, workersPerQueue: workers)
+        let size = c.workload.requestSize
+        let slotStride = UInt64(size + 8192)
+        let ramBase: UInt64 = 0x8000_0000
+        let ringBytes: UInt64 = 1 << 20
+        let memory: GuestMemory
+        do {
+            memory = try GuestMemory(base: ramBase, size: ringBytes + UInt64(c.depth) * slotStride)
+        } catch { throw .setup("guest memory: \(error)") }
+        var features = VirtioFeature.version1 | VirtioFeature.eventIndex | device.deviceFeatures
+        if c.format == .packed { features |= VirtioFeature.ringPacked }
+        let driver: GuestDriver
+        do {
+            driver = try GuestDriver(memory: memory, size: BlockDevice<RawFileBackend>.queueSize, features: features,
+                                     base: ramBase, maxSegments: 4)
+            let queue = try driver.queueConfig.activate(memory: memory)
+            let interrupts = CountingInterrupts()
+            device.activate(VirtioActivation(features: features, queues: [queue], memory: memory, interrupts: interrupts))
+            defer { device.reset() }
+            return try run(c, driver: driver, device: device, memory: memory, dataBase: ramBase + ringBytes,
+                           slotStride: slotStride, capacity: backend.capacity, seconds: seconds, interrupts: interrupts)
+        } catch let error as BlockBenchError {
+            throw error
+        } catch {
+            throw .setup("\(error)")
+        }
+    }
+
+    private static func run(_ c: BlockBenchCase, driver: GuestDriver, device: BlockDevice<RawFileBackend>, memory: GuestMemory,
+                            dataBase: UInt64, slotStride: UInt64, capacity: UInt64, seconds: Double,
+                            interrupts: CountingInterrupts) throws(BlockBenchError) -> Measurement {
+        let size = c.workload.requestSize
+        let blocks = Int(capacity) / size
+        let type: UInt32 = c.workload.isWrite ? 1 : 0
+        var rng = BenchRandom(seed: 42)
+        var sequential = 0
+        var buffers = [GuestBuffer](repeating: GuestBuffer(address: 0, length: 0, deviceWritable: false), count: 3)
+        let hosts = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: c.depth)
+        defer { hosts.deallocate() }
+        for s in 0..<c.depth {
+            let base = dataBase + UInt64(s) * slotStride
+            hosts[s] = memory.hostPointer(base, length: slotStride)!
+            hosts[s].initializeMemory(as: UInt8.self, repeating: 0x5A, count: Int(slotStride))
+        }
+        var kicks: UInt64 = 0
+        func submit(_ s: Int) {
+            let block = c.workload.isSequential ? sequential % blocks : Int(rng.next() % UInt64(blocks))
+            sequential &+= 1
+            let base = dataBase + UInt64(s) * slotStride
+            hosts[s].storeBytes(of: type.littleEndian, as: UInt32.self)
+            hosts[s].storeBytes(of: UInt64(block * size / 512).littleEndian, toByteOffset: 8, as: UInt64.self)
+            hosts[s].storeBytes(of: UInt8(0xFF), toByteOffset: 4096 + size, as: UInt8.self)
+            buffers[0] = GuestBuffer(address: base, length: 16, deviceWritable: false)
+            buffers[1] = GuestBuffer(address: base + 4096, length: UInt32(size), deviceWritable: !c.workload.isWrite)
+            buffers[2] = GuestBuffer(address: base + 4096 + UInt64(size), length: 1, deviceWritable: true)
+            let added = buffers.withUnsafeBufferPointer { driver.add($0, token: UInt32(s)) }
+            precondition(added, "the queue holds every slot")
+        }
+        for s in 0..<c.depth { submit(s) }
+        if driver.kickPrepare() { device.notify(queue: 0); kicks &+= 1 }
+        var operations: UInt64 = 0
+        var failure: UInt8 = 0
+        let start = BlockBenchClock.now()
+        let deadline = start + UInt64(seconds * 1e9)
+        var stopping = false
+        var outstanding = c.depth
+        while outstanding > 0 {
+            var got = 0
+            while let used = driver.getBuf() {
+                let s = Int(used.token)
+                let status = hosts[s].load(fromByteOffset: 4096 + size, as: UInt8.self)
+                if status != 0 { failure = status }
+                operations &+= 1
+                got &+= 1
+                if stopping { outstanding -= 1 } else { submit(s) }
+            }
+            if got > 0 {
+                if !stopping, driver.kickPrepare() { device.notify(queue: 0); kicks &+= 1 }
+                if !stopping, BlockBenchClock.now() >= deadline { stopping = true }
+            } else {
+                if !stopping, BlockBenchClock.now() >= deadline { stopping = true }
+                sched_yield()
+            }
+        }
+        let elapsed = Double(BlockBenchClock.now() - start) / 1e9
+        guard failure == 0 else { throw .deviceError(status: failure, workload: c.workload.rawValue) }
+        return Measurement(operations: operations, seconds: elapsed, interrupts: interrupts.used.load(ordering: .relaxed),
+                           kicks: kicks)
+    }
+}
