@@ -7,17 +7,58 @@ import VirtioDriver
 import Glibc
 #endif
 
-/// Counts the device's interrupts; the load generator polls the used ring instead of waiting.
-final class CountingInterrupts: VirtioInterrupts {
-    let used = Atomic<UInt64>(0)
-    func usedBuffers(queue: Int) { used.add(1, ordering: .relaxed) }
+/// Counts the device's interrupts and wakes the load generator when it waits for one.
+final class CountingInterrupts: VirtioInterrupts, @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var count: UInt64 = 0
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        condition.deallocate()
+    }
+
+    func usedBuffers(queue: Int) {
+        pthread_mutex_lock(mutex)
+        count &+= 1
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
     func configChanged() {}
     func deviceNeedsReset() {}
+
+    var used: UInt64 {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return count
+    }
+
+    /// Sleeps until more than `seen` interrupts were sent (or 10 ms passed).
+    func wait(beyond seen: UInt64) {
+        pthread_mutex_lock(mutex)
+        if count == seen {
+            var deadline = timespec()
+            clock_gettime(CLOCK_REALTIME, &deadline)
+            deadline.tv_nsec += 10_000_000
+            if deadline.tv_nsec >= 1_000_000_000 { deadline.tv_sec += 1; deadline.tv_nsec -= 1_000_000_000 }
+            pthread_cond_timedwait(condition, mutex, &deadline)
+        }
+        pthread_mutex_unlock(mutex)
+    }
 }
 
 /// Drives a `BlockDevice` over a raw file with the driver-side model and no CPU: `depth`
 /// requests (header, one data buffer, status) kept in flight on one queue, each completion
-/// replaced by the next request at once, for a fixed time.
+/// replaced by the next request at once, for a fixed time. Like a guest driver, it polls the
+/// used ring briefly after a quiet spell and then sleeps until the device interrupts.
 enum BlockDeviceLoad {
     struct Measurement {
         var operations: UInt64
@@ -95,7 +136,9 @@ enum BlockDeviceLoad {
         let deadline = start + UInt64(seconds * 1e9)
         var stopping = false
         var outstanding = c.depth
+        var quietSince: UInt64 = 0
         while outstanding > 0 {
+            let seen = interrupts.used
             var got = 0
             while let used = driver.getBuf() {
                 let s = Int(used.token)
@@ -105,17 +148,20 @@ enum BlockDeviceLoad {
                 got &+= 1
                 if stopping { outstanding -= 1 } else { submit(s) }
             }
+            let now = BlockBenchClock.now()
             if got > 0 {
-                if !stopping, driver.kickPrepare() { device.notify(queue: 0); kicks &+= 1 }
-                if !stopping, BlockBenchClock.now() >= deadline { stopping = true }
+                // Requests were resubmitted in the loop above (until `stopping`): kick for them.
+                if driver.kickPrepare() { device.notify(queue: 0); kicks &+= 1 }
+                if !stopping, now >= deadline { stopping = true }
+                quietSince = now
             } else {
-                if !stopping, BlockBenchClock.now() >= deadline { stopping = true }
-                sched_yield()
+                if !stopping, now >= deadline { stopping = true }
+                if now &- quietSince > 20_000 { interrupts.wait(beyond: seen) }
             }
         }
         let elapsed = Double(BlockBenchClock.now() - start) / 1e9
         guard failure == 0 else { throw .deviceError(status: failure, workload: c.workload.rawValue) }
-        return Measurement(operations: operations, seconds: elapsed, interrupts: interrupts.used.load(ordering: .relaxed),
+        return Measurement(operations: operations, seconds: elapsed, interrupts: interrupts.used,
                            kicks: kicks)
     }
 }

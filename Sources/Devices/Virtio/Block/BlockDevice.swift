@@ -19,13 +19,17 @@ public final class BlockDevice<Backend: BlockBackend>: VirtioDevice, @unchecked 
     public let queueCount: Int
     /// I/O workers per queue: requests each queue has in flight at most.
     public let workersPerQueue: Int
+    /// How long an idle worker polls the ring before it sleeps and asks for notifications.
+    public let pollNanoseconds: UInt64
     public let metrics = BlockMetrics()
     let config: BlockConfigSpace
     private let running = Mutex<[BlockQueueWorkers<Backend>?]>([])
 
     /// A device over `backend` with `queues` request queues (1...64) and `workersPerQueue` I/O
     /// threads serving each.
-    public init(backend: Backend, serial: String? = nil, queues: Int = 1, workersPerQueue: Int = 4) {
+    public init(backend: Backend, serial: String? = nil, queues: Int = 1, workersPerQueue: Int = 4,
+                pollNanoseconds: UInt64 = 32_000) {
+        self.pollNanoseconds = pollNanoseconds
         self.backend = backend
         self.serial = String(decoding: (serial ?? "").utf8.prefix(20), as: UTF8.self)
         queueCount = min(max(queues, 1), 64)
@@ -61,7 +65,7 @@ public final class BlockDevice<Backend: BlockBackend>: VirtioDevice, @unchecked 
         for (index, queue) in activation.queues.prefix(queueCount).enumerated() {
             guard let queue else { workers.append(nil); continue }
             let w = BlockQueueWorkers(queue: queue, index: index, server: server, interrupts: activation.interrupts,
-                                      segmentCapacity: Int(BlockConfigSpace.segmentMax) + 2)
+                                      segmentCapacity: Int(BlockConfigSpace.segmentMax) + 2, pollNanoseconds: pollNanoseconds)
             w.start(count: workersPerQueue)
             workers.append(w)
         }

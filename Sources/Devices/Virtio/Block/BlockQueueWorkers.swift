@@ -1,5 +1,8 @@
 import Machine
 import Virtio
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The I/O workers of one virtio-blk request queue: a few host threads that pop requests,
 /// serve them against the backend and complete them as each one finishes, so several requests
@@ -11,7 +14,9 @@ import Virtio
 /// disables notifications while it drains the ring, and the last one to go idle enables them
 /// again, so no request is ever left unseen. A worker that pops a second request in a row while
 /// another sleeps wakes it, so a burst spreads over all workers while a single request in
-/// flight costs no extra wake-up.
+/// flight costs no extra wake-up. Before it sleeps, one worker at a time polls the ring for
+/// `pollNanoseconds` (as QEMU's adaptive polling does): a driver that submits the next request
+/// right after a completion then finds it served without a notification or a wake-up.
 final class BlockQueueWorkers<Backend: BlockBackend>: @unchecked Sendable {
     private let signal = WorkerSignal()
     // Guarded by `signal`.
@@ -19,14 +24,19 @@ final class BlockQueueWorkers<Backend: BlockBackend>: @unchecked Sendable {
     private var kicked = false
     private var stopping = false
     private var idle = 0
+    private var polling = false
+    private var reportedBroken = false
     private var threads: [HostThread] = []
 
     private let index: Int
     private let server: BlockRequestServer<Backend>
     private let interrupts: any VirtioInterrupts
     private let segmentCapacity: Int
+    private let pollNanoseconds: UInt64
 
-    init(queue: Virtqueue, index: Int, server: BlockRequestServer<Backend>, interrupts: any VirtioInterrupts, segmentCapacity: Int) {
+    init(queue: Virtqueue, index: Int, server: BlockRequestServer<Backend>, interrupts: any VirtioInterrupts,
+         segmentCapacity: Int, pollNanoseconds: UInt64) {
+        self.pollNanoseconds = pollNanoseconds
         self.queue = queue
         self.index = index
         self.server = server
@@ -66,12 +76,10 @@ final class BlockQueueWorkers<Backend: BlockBackend>: @unchecked Sendable {
         signal.lock()
         defer { signal.unlock() }
         while !stopping {
-            let popped: DescriptorChain?
-            do {
-                popped = try queue.pop()
-            } catch {
+            if queue.brokenReason != nil {
                 // The ring itself is corrupt: the queue is dead until the driver resets.
-                if error != .queueBroken {
+                if !reportedBroken {
+                    reportedBroken = true
                     signal.unlock()
                     interrupts.deviceNeedsReset()
                     signal.lock()
@@ -80,7 +88,11 @@ final class BlockQueueWorkers<Backend: BlockBackend>: @unchecked Sendable {
                 sleep()
                 continue
             }
+            var popped: DescriptorChain?
+            do { popped = try queue.pop() } catch { continue }
+            if popped == nil, pollNanoseconds > 0, !polling { popped = poll() }
             guard var chain = popped else {
+                if queue.brokenReason != nil { continue }
                 if queue.enableNotifications() { continue }
                 streak = 0
                 sleep()
@@ -114,6 +126,32 @@ final class BlockQueueWorkers<Backend: BlockBackend>: @unchecked Sendable {
                 signal.lock()
             }
         }
+    }
+
+    /// Polls the ring (lock held on entry and exit, released between attempts) until a chain
+    /// is available, the queue breaks, `stop()` is called or the poll time is over.
+    private func poll() -> DescriptorChain? {
+        polling = true
+        defer { polling = false }
+        let deadline = Self.now() &+ pollNanoseconds
+        while !stopping {
+            signal.unlock()
+            let expired = Self.now() >= deadline
+            signal.lock()
+            do {
+                if let chain = try queue.pop() { return chain }
+            } catch {
+                return nil
+            }
+            if expired { return nil }
+        }
+        return nil
+    }
+
+    private static func now() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
     }
 
     /// Waits (lock held) for a kick or for `stop()`.
