@@ -43,7 +43,7 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         .target(name: "Virtio", dependencies: ["Machine"], swiftSettings: hotPathSettings),
-        .target(name: "Devices", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
+        .target(name: "Devices", dependencies: ["Virtio", "Machine", "CHostIO"], swiftSettings: hotPathSettings),
         .target(name: "Translator", dependencies: ["Machine"], swiftSettings: hotPathSettings),
         .target(
             name: "RISCV64", dependencies: ["Translator", "Machine"], path: "Targets/RISCV64",
