@@ -16,7 +16,8 @@ public enum BlockBenchRunner {
             let key = "\(c.workload.rawValue)/\(c.depth)"
             if raw[key] == nil {
                 raw[key] = try RawFileBaseline.measure(path: path, fileSize: fileSize, workload: c.workload,
-                                                       threads: min(c.depth, workers), seconds: seconds)
+                                                       threads: min(c.depth, workers), depth: c.depth,
+                                                       seconds: seconds)
             }
             let m = try BlockDeviceLoad.measure(c, path: path, workers: workers, seconds: seconds)
             let baseline = raw[key]!

@@ -67,6 +67,10 @@ enum BlockDeviceLoad {
         var kicks: UInt64
     }
 
+    /// How long the driver side polls the used ring (yielding the CPU between looks) before it
+    /// sleeps until an interrupt.
+    static let spinNanoseconds: UInt64 = 1_000_000
+
     static func measure(_ c: BlockBenchCase, path: String, workers: Int, seconds: Double) throws(BlockBenchError) -> Measurement {
         let backend: RawFileBackend
         do { backend = try RawFileBackend(path: path, readOnly: false) } catch { throw .setup(error.description) }
@@ -156,7 +160,7 @@ enum BlockDeviceLoad {
                 quietSince = now
             } else {
                 if !stopping, now >= deadline { stopping = true }
-                if now &- quietSince > 20_000 { interrupts.wait(beyond: seen) }
+                if now &- quietSince > spinNanoseconds { interrupts.wait(beyond: seen) } else { sched_yield() }
             }
         }
         let elapsed = Double(BlockBenchClock.now() - start) / 1e9

@@ -6,14 +6,15 @@ import Glibc
 
 /// The backend file's own speed for a workload: positioned reads or writes straight on the
 /// file descriptor, from `threads` threads (one per request the device keeps in flight at
-/// most), each into its own buffer. What the device is compared against.
+/// most), over as many buffers as the device has requests in flight (the same memory
+/// footprint, so neither side gets a cache advantage). What the device is compared against.
 enum RawFileBaseline {
     struct Measurement {
         var operations: UInt64
         var seconds: Double
     }
 
-    static func measure(path: String, fileSize: Int, workload: BlockBenchCase.Workload, threads: Int,
+    static func measure(path: String, fileSize: Int, workload: BlockBenchCase.Workload, threads: Int, depth: Int,
                         seconds: Double) throws(BlockBenchError) -> Measurement {
         let fd = open(path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
@@ -27,9 +28,11 @@ enum RawFileBaseline {
         var running: [HostThread] = []
         for t in 0..<threads {
             running.append(HostThread {
-                let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
-                defer { buffer.deallocate() }
-                buffer.initializeMemory(as: UInt8.self, repeating: 0xA5, count: size)
+                let count = max(1, depth / max(threads, 1))
+                let buffers = UnsafeMutableRawPointer.allocate(byteCount: size * count, alignment: 4096)
+                defer { buffers.deallocate() }
+                buffers.initializeMemory(as: UInt8.self, repeating: 0xA5, count: size * count)
+                var slot = 0
                 var rng = BenchRandom(seed: UInt64(t + 1))
                 var next = (blocks / max(threads, 1)) * t
                 var done: UInt64 = 0
@@ -38,6 +41,8 @@ enum RawFileBaseline {
                         let block = workload.isSequential ? next % blocks : Int(rng.next() % UInt64(blocks))
                         next &+= 1
                         let offset = off_t(block * size)
+                        let buffer = buffers + slot * size
+                        slot = slot + 1 == count ? 0 : slot + 1
                         let n = workload.isWrite ? pwrite(fd, buffer, size, offset) : pread(fd, buffer, size, offset)
                         if n != size { failures.store(errno == 0 ? EIO : errno, ordering: .relaxed) }
                         done &+= 1
