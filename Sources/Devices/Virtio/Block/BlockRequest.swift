@@ -1,4 +1,7 @@
 import Virtio
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// virtio-blk request types and status values (virtio 1.2 §5.2.6).
 enum BlockRequestType {
@@ -37,6 +40,8 @@ final class BlockRequest {
     let capacity: Int
     let readable: UnsafeMutablePointer<BlockSegment>
     let writable: UnsafeMutablePointer<BlockSegment>
+    /// The data buffers of a read or write as one I/O vector for the backend.
+    let vector: UnsafeMutablePointer<iovec>
     var readableCount = 0
     var writableCount = 0
     var readableBytes: UInt64 = 0
@@ -54,11 +59,13 @@ final class BlockRequest {
         self.capacity = capacity
         readable = .allocate(capacity: capacity)
         writable = .allocate(capacity: capacity)
+        vector = .allocate(capacity: capacity)
     }
 
     deinit {
         readable.deallocate()
         writable.deallocate()
+        vector.deallocate()
     }
 
     /// Walks `chain` into the tables and finds the header and the status byte. False when the

@@ -1,9 +1,13 @@
 import Machine
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Executes taken-apart virtio-blk requests against a backend (virtio 1.2 §5.2.6).
 ///
-/// Data moves straight between guest RAM and the backend: a read is a positioned read into
-/// each guest buffer, a write a positioned write from it, with no intermediate copy. Nothing
+/// Data moves straight between guest RAM and the backend: a read is one vectored positioned
+/// read (preadv) into the guest's buffers, a write one pwritev from them, with no intermediate
+/// copy. Nothing
 /// reaches the backend before the whole request has been checked: direction of every buffer,
 /// 512-byte multiples, the range against the capacity (with overflow checks), read-only, and
 /// every discard/write-zeroes segment, so a malformed request never touches the image.
@@ -32,15 +36,13 @@ struct BlockRequestServer<Backend: BlockBackend>: @unchecked Sendable {
         switch r.type {
         case BlockRequestType.read:
             guard r.dataOutBytes == 0, let start = range(r.sector, r.writableBytes) else { return (BlockStatus.ioError, 0) }
-            var position = start
             for i in 0..<r.writableCount {
-                let s = r.writable[i]
-                do {
-                    try backend.read(into: UnsafeMutableRawBufferPointer(start: s.host, count: s.length), at: position)
-                } catch {
-                    return (BlockStatus.ioError, 0)
-                }
-                position &+= UInt64(s.length)
+                r.vector[i] = iovec(iov_base: r.writable[i].host, iov_len: r.writable[i].length)
+            }
+            do {
+                try backend.read(vector: UnsafeBufferPointer(start: r.vector, count: r.writableCount), at: start)
+            } catch {
+                return (BlockStatus.ioError, 0)
             }
             metrics.bytesRead.add(r.writableBytes, ordering: .relaxed)
             return (BlockStatus.ok, r.writableBytes)
@@ -48,15 +50,19 @@ struct BlockRequestServer<Backend: BlockBackend>: @unchecked Sendable {
             guard !readOnly, r.writableBytes == 0, let start = range(r.sector, r.dataOutBytes) else {
                 return (BlockStatus.ioError, 0)
             }
-            var position = start
-            var skip: UInt64 = 16
+            var skip = 16
+            var count = 0
             for i in 0..<r.readableCount {
-                let s = r.readable[i]
-                if skip >= UInt64(s.length) { skip &-= UInt64(s.length); continue }
-                let bytes = UnsafeRawBufferPointer(start: s.host.advanced(by: Int(skip)), count: s.length &- Int(skip))
+                let segment = r.readable[i]
+                if skip >= segment.length { skip &-= segment.length; continue }
+                r.vector[count] = iovec(iov_base: segment.host.advanced(by: skip), iov_len: segment.length &- skip)
+                count &+= 1
                 skip = 0
-                do { try backend.write(bytes, at: position) } catch { return (BlockStatus.ioError, 0) }
-                position &+= UInt64(bytes.count)
+            }
+            do {
+                try backend.write(vector: UnsafeBufferPointer(start: r.vector, count: count), at: start)
+            } catch {
+                return (BlockStatus.ioError, 0)
             }
             metrics.bytesWritten.add(r.dataOutBytes, ordering: .relaxed)
             return (BlockStatus.ok, 0)

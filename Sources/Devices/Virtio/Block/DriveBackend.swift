@@ -1,4 +1,7 @@
 import Machine
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The backend a `--drive` asks for (`DriveConfiguration`), behind one concrete type so the
 /// block device's request path calls it without an existential: a read-only raw file
@@ -50,6 +53,22 @@ public final class DriveBackend: BlockBackend {
         switch storage {
         case .raw(let b): try b.write(bytes, at: offset)
         case .snapshot(let b): try b.write(bytes, at: offset)
+        }
+    }
+
+    @inline(__always)
+    public func read(vector buffers: UnsafeBufferPointer<iovec>, at offset: UInt64) throws(BlockError) {
+        switch storage {
+        case .raw(let b): try b.read(vector: buffers, at: offset)
+        case .snapshot(let b): try b.read(vector: buffers, at: offset)
+        }
+    }
+
+    @inline(__always)
+    public func write(vector buffers: UnsafeBufferPointer<iovec>, at offset: UInt64) throws(BlockError) {
+        switch storage {
+        case .raw(let b): try b.write(vector: buffers, at: offset)
+        case .snapshot(let b): try b.write(vector: buffers, at: offset)
         }
     }
 
