@@ -20,8 +20,8 @@ struct BlockBenchCommand: ParsableCommand {
     @Option(name: .customLong("dir"), help: "Directory for the temporary benchmark file.")
     var directory = "/tmp"
 
-    @Option(name: .customLong("workers"), help: "I/O worker threads of the device.")
-    var workers = 4
+    @Option(name: .customLong("workers"), help: "I/O worker threads of the device (the raw baseline uses as many).")
+    var workers = 1
 
     @Option(name: .customLong("format"), help: "Only this ring format (split or packed).")
     var format: String?
