@@ -58,7 +58,7 @@ public final class BlockDevice<Backend: BlockBackend>: VirtioDevice, @unchecked 
 
     public func activate(_ activation: VirtioActivation) {
         reset()
-        var identity = Array(serial.utf8)
+        var identity = Array(serial.utf8.prefix(20))
         identity += Array(repeating: 0, count: 20 - identity.count)
         let server = BlockRequestServer(
             backend: backend, capacityBytes: config.capacitySectors * BlockConfigSpace.sectorSize,

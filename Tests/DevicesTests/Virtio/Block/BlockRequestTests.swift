@@ -209,6 +209,22 @@ import VirtioDriver
         h.reset()
     }
 
+    /// A serial given in code (not through `--drive`) longer than 20 bytes is cut to 20.
+    @Test func longSerialIsCutToTwentyBytes() throws {
+        let image = try TempImage(size: 1 << 20, seed: 9)
+        let device = BlockDevice(backend: try RawFileBackend(path: image.path, readOnly: true), serial: "disk-é-é-é-é-é-é-é-é-é")
+        let h = try VirtioDeviceHarness(device: device, variant: RingVariant.all[0])
+        let header = try h.allocate(16)
+        try h.memory.write(Blk.typeGetID, at: header)
+        let id = try h.allocate(20), status = try h.allocate(1)
+        let used = try h.roundTrip([GuestBuffer(address: header, length: 16, deviceWritable: false),
+                                    GuestBuffer(address: id, length: 20, deviceWritable: true),
+                                    GuestBuffer(address: status, length: 1, deviceWritable: true)])
+        #expect(used.length == 21)
+        #expect(try h.memory.bytes(at: id, count: 20) == Array("disk-é-é-é-é-é-é-é-é-é".utf8.prefix(20)))
+        #expect(try h.memory.read(UInt8.self, at: status) == Blk.ok)
+    }
+
     @Test func missingImageIsAnActionableError() {
         #expect(throws: BlockError.self) { try BlockDevice(drive: DriveConfiguration(path: "/nonexistent/xemu.img")) }
     }
