@@ -43,7 +43,7 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         .target(name: "Virtio", dependencies: ["Machine"], swiftSettings: hotPathSettings),
-        .target(name: "Devices", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
+        .target(name: "Devices", dependencies: ["Virtio", "Machine", "CHostIO"], swiftSettings: hotPathSettings),
         .target(name: "Translator", dependencies: ["Machine"], swiftSettings: hotPathSettings),
         .target(name: "PCI", dependencies: ["Machine"], swiftSettings: hotPathSettings),
         .target(name: "VirtioPCI", dependencies: ["Virtio", "PCI", "Machine"], swiftSettings: hotPathSettings),
@@ -56,15 +56,22 @@ let package = Package(
         .target(name: "VirtioDriver", dependencies: ["Virtio", "Machine"], swiftSettings: hotPathSettings),
         // Counts malloc calls for `xemu bench virtqueue` (glibc interposition; a no-op elsewhere).
         .target(name: "CMallocCounter"),
+        // SVG bar chart and text table helpers shared by the `xemu bench` subcommands.
+        .target(name: "BenchReport"),
         .target(
             name: "VirtqueueBench",
-            dependencies: ["Virtio", "VirtioDriver", "Machine", "CMallocCounter"],
+            dependencies: ["Virtio", "VirtioDriver", "Machine", "CMallocCounter", "BenchReport"],
+            swiftSettings: hotPathSettings
+        ),
+        .target(
+            name: "BlockBench",
+            dependencies: ["Devices", "Virtio", "VirtioDriver", "Machine", "BenchReport"],
             swiftSettings: hotPathSettings
         ),
         .executableTarget(
             name: "xemu",
             dependencies: [
-                "Boards", "Machine", "Virtio", "VirtqueueBench", "CLLVM", "CSlirp",
+                "Boards", "Machine", "Virtio", "VirtqueueBench", "BlockBench", "CLLVM", "CSlirp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hotPathSettings

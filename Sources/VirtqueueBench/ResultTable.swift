@@ -1,3 +1,4 @@
+import BenchReport
 import Foundation
 
 /// Text and JSON renderings of benchmark results.
@@ -37,7 +38,7 @@ public enum ResultTable {
         return String(decoding: try encoder.encode(results), as: UTF8.self)
     }
 
-    static func fmt(_ x: Double) -> String { String(format: "%.1f", x) }
-    static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
-    static func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? " " + s : String(repeating: " ", count: n - s.count) + s }
+    static func fmt(_ x: Double) -> String { TextColumns.fmt(x) }
+    static func pad(_ s: String, _ n: Int) -> String { TextColumns.pad(s, n) }
+    static func lpad(_ s: String, _ n: Int) -> String { TextColumns.lpad(s, n) }
 }

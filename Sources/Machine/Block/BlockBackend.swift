@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The host side of a disk: byte-addressed storage that a virtio-blk device reads and writes
 /// from its I/O worker threads.
 ///
@@ -14,6 +20,11 @@ public protocol BlockBackend: AnyObject, Sendable {
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(BlockError)
     /// Stores `bytes` at `offset`.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(BlockError)
+    /// Fills `buffers` in order with the disk's bytes from `offset` (one `preadv` where the
+    /// backend can: a multi-buffer guest request in one system call, without a bounce buffer).
+    func read(vector buffers: UnsafeBufferPointer<iovec>, at offset: UInt64) throws(BlockError)
+    /// Stores `buffers` in order from `offset` (one `pwritev` where the backend can).
+    func write(vector buffers: UnsafeBufferPointer<iovec>, at offset: UInt64) throws(BlockError)
     /// Returns once every completed write is on stable storage.
     func flush() throws(BlockError)
     /// Makes `[offset, offset + length)` read as zeros, deallocating host storage where it can.
@@ -24,6 +35,23 @@ public protocol BlockBackend: AnyObject, Sendable {
 }
 
 extension BlockBackend {
+    /// Buffer by buffer, for backends without a vectored path.
+    public func read(vector buffers: UnsafeBufferPointer<iovec>, at offset: UInt64) throws(BlockError) {
+        var position = offset
+        for v in buffers {
+            try read(into: UnsafeMutableRawBufferPointer(start: v.iov_base, count: v.iov_len), at: position)
+            position &+= UInt64(v.iov_len)
+        }
+    }
+
+    public func write(vector buffers: UnsafeBufferPointer<iovec>, at offset: UInt64) throws(BlockError) {
+        var position = offset
+        for v in buffers {
+            try write(UnsafeRawBufferPointer(start: v.iov_base, count: v.iov_len), at: position)
+            position &+= UInt64(v.iov_len)
+        }
+    }
+
     /// Refuses a range that does not lie inside the disk (or whose end overflows).
     func checkRange(_ offset: UInt64, _ length: UInt64) throws(BlockError) {
         let (end, overflow) = offset.addingReportingOverflow(length)

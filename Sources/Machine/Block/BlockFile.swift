@@ -91,6 +91,39 @@ final class BlockFile: @unchecked Sendable {
         }
     }
 
+    /// The most buffers one preadv/pwritev takes (Linux's UIO_MAXIOV, POSIX IOV_MAX).
+    static let vectorMax = 1024
+
+    /// Fills `buffers` from `offset` with one preadv; a short or failed transfer is finished
+    /// buffer by buffer (which retries, and reports the real error).
+    func read(vector buffers: UnsafeBufferPointer<iovec>, total: Int, at offset: UInt64) throws(BlockError) {
+        let n = buffers.count <= Self.vectorMax ? preadv(fd, buffers.baseAddress, Int32(buffers.count), off_t(offset)) : 0
+        if n == total { return }
+        var skip = max(n, 0)
+        var position = offset
+        for v in buffers {
+            defer { position += UInt64(v.iov_len) }
+            if skip >= v.iov_len { skip -= v.iov_len; continue }
+            try read(into: UnsafeMutableRawBufferPointer(start: v.iov_base! + skip, count: v.iov_len - skip),
+                     at: position + UInt64(skip))
+            skip = 0
+        }
+    }
+
+    /// Stores `buffers` from `offset` with one pwritev, finishing a short transfer piecewise.
+    func write(vector buffers: UnsafeBufferPointer<iovec>, total: Int, at offset: UInt64) throws(BlockError) {
+        let n = buffers.count <= Self.vectorMax ? pwritev(fd, buffers.baseAddress, Int32(buffers.count), off_t(offset)) : 0
+        if n == total { return }
+        var skip = max(n, 0)
+        var position = offset
+        for v in buffers {
+            defer { position += UInt64(v.iov_len) }
+            if skip >= v.iov_len { skip -= v.iov_len; continue }
+            try write(UnsafeRawBufferPointer(start: v.iov_base! + skip, count: v.iov_len - skip), at: position + UInt64(skip))
+            skip = 0
+        }
+    }
+
     /// Makes the range read as zeros: a hole punched in the file where the file system allows
     /// it, written zeros where it does not.
     func zero(at offset: UInt64, length: UInt64) throws(BlockError) {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A raw disk image file, byte for byte the guest's disk (`--drive file=PATH,format=raw`).
 ///
 /// Read-only disks (`readonly=on`) open the file `O_RDONLY`, so the host enforces that the image
@@ -23,6 +29,21 @@ public final class RawFileBackend: BlockBackend {
         try checkRange(offset, UInt64(bytes.count))
         guard bytes.count > 0 else { return }
         try file.write(bytes, at: offset)
+    }
+
+    public func read(vector buffers: UnsafeBufferPointer<iovec>, at offset: UInt64) throws(BlockError) {
+        let total = buffers.reduce(0) { $0 + $1.iov_len }
+        try checkRange(offset, UInt64(total))
+        guard total > 0 else { return }
+        try file.read(vector: buffers, total: total, at: offset)
+    }
+
+    public func write(vector buffers: UnsafeBufferPointer<iovec>, at offset: UInt64) throws(BlockError) {
+        guard !isReadOnly else { throw .readOnly(path: file.path) }
+        let total = buffers.reduce(0) { $0 + $1.iov_len }
+        try checkRange(offset, UInt64(total))
+        guard total > 0 else { return }
+        try file.write(vector: buffers, total: total, at: offset)
     }
 
     public func flush() throws(BlockError) {

@@ -4,10 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-/// A host thread running one closure, joinable: the event loop's and the console reader's.
+/// A host thread running one closure, joinable: the event loop's, the console reader's and the
+/// virtio devices' I/O workers.
 ///
 /// A plain pthread rather than Foundation's `Thread`, so the Machine module needs no Foundation.
-final class HostThread: @unchecked Sendable {
+public final class HostThread: @unchecked Sendable {
     private let thread: pthread_t
 
     private final class Body {
@@ -17,7 +18,7 @@ final class HostThread: @unchecked Sendable {
 
     /// Starts `body` on a new thread. Failing to create a thread means the host is out of
     /// resources at start-up, which xemu cannot run without.
-    init(_ body: @escaping @Sendable () -> Void) {
+    public init(_ body: @escaping @Sendable () -> Void) {
         let context = Unmanaged.passRetained(Body(body)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, { context in
@@ -29,7 +30,7 @@ final class HostThread: @unchecked Sendable {
     }
 
     /// Waits for the thread's closure to return.
-    func join() {
+    public func join() {
         pthread_join(thread, nil)
     }
 }
