@@ -34,7 +34,7 @@ public enum BoardCatalog {
             MemoryMapEntry("pcie-mmio", base: 0x4000_0000, size: 0x4000_0000),
             MemoryMapEntry("dram", base: 0x8000_0000, size: 0),
         ],
-        status: .partial("bare-metal programs (--bios none); firmware and Linux boot in progress"))
+        status: .partial("OpenSBI, U-Boot and Linux boot (M/S/U, Sv39/Sv48); virtio devices in progress"))
 
     /// QEMU's `virt` arm64 map (hw/arm/virt.c).
     static let virtArm64 = BoardDescriptor(
