@@ -26,7 +26,7 @@ public final class CPUContext: @unchecked Sendable {
     /// The data TLB of the current MMU context (one of `tlbStorage`'s). The interpreter reads it
     /// once per entry; it changes only through `selectMMU`, called from helpers and traps, after
     /// which the interpreter is re-entered.
-    internal(set) var tlb: UnsafeMutablePointer<TLBEntry>
+    var tlb: UnsafeMutablePointer<TLBEntry>
     /// `TLBGeometry.mmuContextCount` data TLBs back to back.
     let tlbStorage: UnsafeMutablePointer<TLBEntry>
     /// One fetch TLB per MMU context.

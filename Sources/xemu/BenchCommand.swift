@@ -6,6 +6,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure parts of xemu without a guest CPU.",
-        subcommands: [VirtqueueBenchCommand.self]
+        subcommands: [VirtqueueBenchCommand.self, BlockBenchCommand.self]
     )
 }

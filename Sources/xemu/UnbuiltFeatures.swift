@@ -10,9 +10,6 @@ enum UnbuiltFeatures {
     static func firstRequested(in configuration: MachineConfiguration) -> String? {
         let requested: [(option: String, isRequested: Bool)] = [
             ("--smp", configuration.cpuCount > 1),
-            ("--drive", !configuration.drives.isEmpty),
-            ("--console virtio", configuration.console == .virtio),
-            ("--rng", configuration.entropyDevice),
         ]
         return requested.first(where: \.isRequested)?.option
     }

@@ -2,8 +2,9 @@ import Devices
 import Machine
 import Virtio
 
-/// The virtio devices a configuration asks for (`--drive`, `--netdev`, `--share`, `--rng`,
-/// `--console virtio`), built once and then placed by the board on its transport.
+/// The virtio devices a configuration asks for (`--drive`, `--netdev`, `--share`,
+/// `--console virtio`, `--rng`, in that order), built once and then placed by the board on its
+/// transport.
 ///
 /// Boards differ only in where the transports go (MMIO slots or PCI functions) and how their
 /// interrupts are wired; which devices exist, and in which order, is decided here for all of
@@ -18,7 +19,17 @@ final class VirtioDeviceSet {
     private(set) var eventLoop: EventLoop?
     private var closers: [() -> Void] = []
 
-    init(_ configuration: MachineConfiguration) throws(BoardError) {
+    /// `console` is the serial backend, which a virtio console shares with the UART.
+    init(_ configuration: MachineConfiguration, console: any CharBackend) throws(BoardError) {
+        for (index, drive) in configuration.drives.enumerated() {
+            do {
+                let block = try BlockDevice(drive: drive)
+                closers.append { block.reset() }
+                entries.append(Entry(name: "blk\(index)", device: block))
+            } catch {
+                throw .device("--drive \(drive.path): \(error)")
+            }
+        }
         for (index, share) in configuration.shares.enumerated() {
             do {
                 entries.append(Entry(name: "9p\(index)", device: try NinePDevice(share: share)))
@@ -35,6 +46,13 @@ final class VirtioDeviceSet {
             } catch {
                 throw .device("--netdev user: \(error)")
             }
+        }
+        if configuration.console == .virtio {
+            let size = configuration.serial == .stdio ? ConsoleDevice.terminalSize() : nil
+            entries.append(Entry(name: "console", device: ConsoleDevice(backend: console, size: size)))
+        }
+        if configuration.entropyDevice {
+            entries.append(Entry(name: "rng", device: EntropyDevice()))
         }
     }
 

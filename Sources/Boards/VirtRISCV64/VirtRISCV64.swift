@@ -54,7 +54,7 @@ public final class VirtRISCV64: Board {
         try bus.register(uart, at: L.uart, size: L.uartSize, name: "uart0")
         let clint = clint
         hart.timeSource = { clint.mtime }
-        virtioDevices = try VirtioDeviceSet(configuration)
+        virtioDevices = try VirtioDeviceSet(configuration, console: console)
         virtio = try VirtRISCV64Virtio(devices: virtioDevices, configuration: configuration,
                                        memory: memory, bus: bus, interrupts: plic)
 
