@@ -31,10 +31,14 @@ extension RISCV64FrontEnd {
               let old = readCSR(number, cpu: cpu) else { return illegal(word) }
         if isWrite {
             guard number >> 10 != 3 else { return illegal(word) }
+            // In mip the interrupt lines are ORed into the value read but take no part in a
+            // read-modify-write (privileged ISA §3.1.9): csrrc mip, STIP must not latch a
+            // momentarily high SEIP line into the software-writable bits.
+            let base = number == 0x344 ? cpu.state[RISCV64Slot.mipSoftware] : old
             let new: UInt64 = switch funct3 & 3 {
             case 1: source
-            case 2: old | source
-            default: old & ~source
+            case 2: base | source
+            default: base & ~source
             }
             writeCSR(number, new, cpu: cpu)
         }
