@@ -188,6 +188,26 @@ import Testing
         #expect(rig["a3"] == GuestRig.ramBase + 32, "mepc is the instruction after wfi")
     }
 
+    @Test func readModifyWriteOfMipDoesNotLatchTheExternalLine() throws {
+        // With SEIP raised by the interrupt controller, `csrrc mip, STIP` (as OpenSBI does for
+        // the supervisor timer) must not copy the line into the software-writable SEIP bit:
+        // once the line drops, mip.SEIP reads 0 again.
+        let rig = try GuestRig("""
+            li t0, 0x20
+            csrs mip, t0
+            csrr a0, mip
+            csrc mip, t0
+            csrr a1, mip
+            j exit
+        """)
+        rig.hart.setLevel(line: RISCV64Hart.Line.supervisorExternal, high: true)
+        rig.run()
+        rig.hart.setLevel(line: RISCV64Hart.Line.supervisorExternal, high: false)
+        #expect(rig["a0"] & 0x220 == 0x220, "STIP set by software and SEIP from the line both read as 1")
+        #expect(rig["a1"] & 0x200 == 0x200, "the line still reads high while it is high")
+        #expect(rig.hart.csr(0x344)! & 0x200 == 0, "SEIP follows the line once it drops")
+    }
+
     @Test func vectoredModeAndPriorityAmongPendingInterrupts() throws {
         // Timer and external are both pending: external (cause 11) goes first, to base + 4 * 11.
         let table = (0..<16).map { "    j v\($0)" }.joined(separator: "\n")
