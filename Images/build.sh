@@ -255,7 +255,9 @@ make_initramfs() {
     [[ -f $busybox ]] || fail "busybox-static has no busybox binary"
     cp "$busybox" "$root/bin/busybox"
     install -m 0755 "$IMAGES/rootfs/init" "$root/init"
+    # busybox builds differ in where udhcpc looks for its script: install it in both places.
     install -D -m 0755 "$IMAGES/rootfs/udhcpc.script" "$root/usr/share/udhcpc/default.script"
+    install -D -m 0755 "$IMAGES/rootfs/udhcpc.script" "$root/etc/udhcpc/default.script"
     mkdir -p "$root/etc"
     if [[ $with_modules == yes ]]; then
         add_modules "$unpacked" "$root"
