@@ -25,7 +25,14 @@ import Testing
             }
             done.signal()
         }
-        for _ in 0..<20_000 { _ = d.interruptCause() }
+        // Acknowledge until the device thread has really raced us (it may start late on a
+        // loaded machine), within a generous time bound.
+        let deadline = Date().addingTimeInterval(30)
+        var acknowledged = 0
+        while acknowledged < 20_000 || sent.load(ordering: .acquiring) < 1_000, Date() < deadline {
+            _ = d.interruptCause()
+            acknowledged += 1
+        }
         stop.store(true, ordering: .releasing)
         done.wait()
         let pending = d.read(0x060)
