@@ -16,6 +16,14 @@ import Machine
 /// value describes both. Whatever the
 /// outcome of the walk, the device completes the chain once with `Virtqueue.push(_:written:)`;
 /// after a chain error it does so with its own error status or a written length of 0.
+///
+/// On a packed ring the descriptors live in the ring itself, and every completion writes a used
+/// descriptor over ring slots from the device's used position on. A device that completes out of
+/// order (several requests in flight, other threads completing them) must therefore finish
+/// walking a chain — taking its buffers' addresses and lengths — before it completes any chain
+/// popped after it; otherwise a completion may overwrite descriptors not yet read. The devices
+/// here walk each chain right after `pop()` on the queue's own thread and hand only the buffer
+/// list to their workers.
 public struct DescriptorChain {
     /// The chain's identity on the ring: the head descriptor index for a split ring, the buffer
     /// ID for a packed ring. It is what the used entry reports back to the driver.
