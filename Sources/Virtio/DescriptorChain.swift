@@ -22,8 +22,8 @@ import Machine
 /// order (several requests in flight, other threads completing them) must therefore finish
 /// walking a chain — taking its buffers' addresses and lengths — before it completes any chain
 /// popped after it; otherwise a completion may overwrite descriptors not yet read. The devices
-/// here walk each chain right after `pop()` on the queue's own thread and hand only the buffer
-/// list to their workers.
+/// here walk each chain right after `pop()`, under the same lock as their pushes (virtio-blk's
+/// workers), or pop, walk and push on one thread.
 public struct DescriptorChain {
     /// The chain's identity on the ring: the head descriptor index for a split ring, the buffer
     /// ID for a packed ring. It is what the used entry reports back to the driver.
