@@ -46,6 +46,15 @@
     /// one, or 0 while the transfer is not chained.
     @inlinable public var link: UInt32 { UInt32(truncatingIfNeeded: UInt64(bitPattern: imm) >> 32) }
 
+    /// Whether the layout is the one the interpreter reads in a single 8-byte load: `code`, `d`,
+    /// `a`, `b`, `c`, `retired` at bytes 0-5, `pcOffset` at 6, `imm` at 8 (little-endian host).
+    static var headerIsPacked: Bool {
+        MemoryLayout<IROp>.size == 16 && MemoryLayout<IROp>.offset(of: \IROp.d) == 1
+            && MemoryLayout<IROp>.offset(of: \IROp.a) == 2 && MemoryLayout<IROp>.offset(of: \IROp.b) == 3
+            && MemoryLayout<IROp>.offset(of: \IROp.c) == 4 && MemoryLayout<IROp>.offset(of: \IROp.imm) == 8
+            && 1.littleEndian == 1
+    }
+
     /// Returns this transfer op chained to the block whose first op is at `opIndex`.
     @inlinable
     public func linked(to opIndex: Int) -> IROp {

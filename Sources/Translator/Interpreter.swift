@@ -16,239 +16,250 @@ enum BlockExit {
 }
 
 /// The interpreter tier: runs pre-decoded IR from the flat op buffer with the guest state,
-/// TLB and op buffer held in locals. One `switch` dispatch per op; no allocation, reference
-/// counting, existential or closure on the way. Direct transfers follow chain links, and indirect
-/// jumps that hit the jump cache continue in place, without leaving the loop while no exit is
-/// requested; everything rare is out of line.
+/// TLB and an op cursor held in locals. One `switch` dispatch per op, kept to a few host
+/// instructions: each case reads only the operands it uses (`Operands`), and memory ops have
+/// their own cases with the TLB hit path inline. No allocation, reference counting, existential
+/// or closure on the way. Direct transfers follow chain links (a branch not taken runs the block's
+/// closing `jump` without another dispatch), and indirect jumps that hit the jump cache continue
+/// in place, without leaving the loop while no exit is requested; everything rare is out of line.
 extension CPUContext {
     // swiftlint:disable:next function_body_length cyclomatic_complexity
     func interpret(at start: Int, blockPC: UInt64) -> BlockExit {
         let r = state
         let ops = cache.ops
         let tlb = self.tlb
-        let jumpCache = cache.jumpCache
-        var i = start
+        var p = ops + start
         var pc = blockPC
         var count = retired
         defer { retired = count }
         while true {
-            let op = ops[i]
-            let d = Int(op.d), a = Int(op.a), b = Int(op.b)
-            let imm = UInt64(bitPattern: op.imm)
-            switch op.code {
-            case .add: r[d] = r[a] &+ r[b]
-            case .sub: r[d] = r[a] &- r[b]
-            case .and: r[d] = r[a] & r[b]
-            case .or: r[d] = r[a] | r[b]
-            case .xor: r[d] = r[a] ^ r[b]
-            case .shiftLeft: r[d] = r[a] << (r[b] & 63)
-            case .shiftRightLogical: r[d] = r[a] >> (r[b] & 63)
-            case .shiftRightArithmetic: r[d] = UInt64(bitPattern: Self.signed(r[a]) >> Int64(r[b] & 63))
-            case .setLessThan: r[d] = Self.signed(r[a]) < Self.signed(r[b]) ? 1 : 0
-            case .setLessThanUnsigned: r[d] = r[a] < r[b] ? 1 : 0
-            case .addW: r[d] = Self.sext32(r[a] &+ r[b])
-            case .subW: r[d] = Self.sext32(r[a] &- r[b])
-            case .shiftLeftW: r[d] = Self.sext32(r[a] << (r[b] & 31))
-            case .shiftRightLogicalW: r[d] = Self.sext32(UInt64(UInt32(truncatingIfNeeded: r[a]) >> UInt32(r[b] & 31)))
-            case .shiftRightArithmeticW: r[d] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: r[a]) >> Int32(r[b] & 31)))
-            case .mul: r[d] = r[a] &* r[b]
-            case .mulHigh: r[d] = UInt64(bitPattern: Self.signed(r[a]).multipliedFullWidth(by: Self.signed(r[b])).high)
-            case .mulHighUnsigned: r[d] = r[a].multipliedFullWidth(by: r[b]).high
-            case .mulW: r[d] = Self.sext32(r[a] &* r[b])
-            case .divUnsigned: r[d] = r[b] == 0 ? .max : r[a] / r[b]
-            case .remUnsigned: r[d] = r[b] == 0 ? r[a] : r[a] % r[b]
-            case .addImm: r[d] = r[a] &+ imm
-            case .andImm: r[d] = r[a] & imm
-            case .orImm: r[d] = r[a] | imm
-            case .xorImm: r[d] = r[a] ^ imm
-            case .shiftLeftImm: r[d] = r[a] << (imm & 63)
-            case .shiftRightLogicalImm: r[d] = r[a] >> (imm & 63)
-            case .shiftRightArithmeticImm: r[d] = UInt64(bitPattern: Self.signed(r[a]) >> Int64(imm & 63))
-            case .setLessThanImm: r[d] = Self.signed(r[a]) < Self.signed(imm) ? 1 : 0
-            case .setLessThanUnsignedImm: r[d] = r[a] < imm ? 1 : 0
-            case .addImmW: r[d] = Self.sext32(r[a] &+ imm)
-            case .shiftLeftImmW: r[d] = Self.sext32(r[a] << (imm & 31))
-            case .shiftRightLogicalImmW: r[d] = Self.sext32(UInt64(UInt32(truncatingIfNeeded: r[a]) >> UInt32(imm & 31)))
-            case .shiftRightArithmeticImmW: r[d] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: r[a]) >> Int32(imm & 31)))
-            case .loadImm: r[d] = imm
-            case .shiftAdd: r[d] = (r[a] << UInt64(op.c & 63)) &+ r[b]
-            case .shiftAddUnsignedW: r[d] = (UInt64(UInt32(truncatingIfNeeded: r[a])) << UInt64(op.c & 63)) &+ r[b]
-            case .andNot: r[d] = r[a] & ~r[b]
-            case .orNot: r[d] = r[a] | ~r[b]
-            case .xnor: r[d] = ~(r[a] ^ r[b])
-            case .countLeadingZeros: r[d] = UInt64(r[a].leadingZeroBitCount)
-            case .countTrailingZeros: r[d] = UInt64(r[a].trailingZeroBitCount)
-            case .popCount: r[d] = UInt64(r[a].nonzeroBitCount)
-            case .countLeadingZerosW: r[d] = UInt64(UInt32(truncatingIfNeeded: r[a]).leadingZeroBitCount)
-            case .countTrailingZerosW: r[d] = UInt64(UInt32(truncatingIfNeeded: r[a]).trailingZeroBitCount)
-            case .popCountW: r[d] = UInt64(UInt32(truncatingIfNeeded: r[a]).nonzeroBitCount)
-            case .max: r[d] = Self.signed(r[a]) > Self.signed(r[b]) ? r[a] : r[b]
-            case .maxUnsigned: r[d] = r[a] > r[b] ? r[a] : r[b]
-            case .min: r[d] = Self.signed(r[a]) < Self.signed(r[b]) ? r[a] : r[b]
-            case .minUnsigned: r[d] = r[a] < r[b] ? r[a] : r[b]
-            case .signExtendByte: r[d] = UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: r[a])))
-            case .signExtendHalf: r[d] = UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: r[a])))
-            case .zeroExtendHalf: r[d] = r[a] & 0xFFFF
-            case .rotateLeft: r[d] = Self.rotateLeft64(r[a], r[b] & 63)
-            case .rotateRight: r[d] = Self.rotateLeft64(r[a], (64 &- (r[b] & 63)) & 63)
-            case .rotateLeftW: r[d] = Self.sext32(UInt64(Self.rotateLeft32(UInt32(truncatingIfNeeded: r[a]), UInt32(r[b] & 31))))
-            case .rotateRightW: r[d] = Self.sext32(UInt64(Self.rotateLeft32(UInt32(truncatingIfNeeded: r[a]), (32 &- UInt32(r[b] & 31)) & 31)))
-            case .rotateRightImm: r[d] = Self.rotateLeft64(r[a], (64 &- (imm & 63)) & 63)
-            case .rotateRightImmW: r[d] = Self.sext32(UInt64(Self.rotateLeft32(UInt32(truncatingIfNeeded: r[a]), (32 &- UInt32(imm & 31)) & 31)))
-            case .byteReverse: r[d] = r[a].byteSwapped
-            case .bitClear: r[d] = r[a] & ~(1 << (r[b] & 63))
-            case .bitExtract: r[d] = (r[a] >> (r[b] & 63)) & 1
-            case .bitInvert: r[d] = r[a] ^ (1 << (r[b] & 63))
-            case .bitSet: r[d] = r[a] | (1 << (r[b] & 63))
-            case .bitClearImm: r[d] = r[a] & ~(1 << (imm & 63))
-            case .bitExtractImm: r[d] = (r[a] >> (imm & 63)) & 1
-            case .bitInvertImm: r[d] = r[a] ^ (1 << (imm & 63))
-            case .bitSetImm: r[d] = r[a] | (1 << (imm & 63))
-            case .mulHighSignedUnsigned: r[d] = Self.mulHighSignedUnsigned(r[a], r[b])
-            case .div: r[d] = Self.div(r[a], r[b])
-            case .rem: r[d] = Self.rem(r[a], r[b])
-            case .divW: r[d] = Self.divW(r[a], r[b])
-            case .divUnsignedW: r[d] = Self.divUnsignedW(r[a], r[b])
-            case .remW: r[d] = Self.remW(r[a], r[b])
-            case .remUnsignedW: r[d] = Self.remUnsignedW(r[a], r[b])
-            case .orCombineBytes: r[d] = Self.orCombineBytes(r[a])
+            // Each case extracts the operands it uses from one load, so the dispatch itself
+            // stays a few instructions.
+            let o = Operands(p)
+            switch p.pointee.code {
+            case .add: r[o.d] = r[o.a] &+ r[o.b]
+            case .sub: r[o.d] = r[o.a] &- r[o.b]
+            case .and: r[o.d] = r[o.a] & r[o.b]
+            case .or: r[o.d] = r[o.a] | r[o.b]
+            case .xor: r[o.d] = r[o.a] ^ r[o.b]
+            case .shiftLeft: r[o.d] = r[o.a] << (r[o.b] & 63)
+            case .shiftRightLogical: r[o.d] = r[o.a] >> (r[o.b] & 63)
+            case .shiftRightArithmetic: r[o.d] = UInt64(bitPattern: Self.signed(r[o.a]) >> Int64(r[o.b] & 63))
+            case .setLessThan: r[o.d] = Self.signed(r[o.a]) < Self.signed(r[o.b]) ? 1 : 0
+            case .setLessThanUnsigned: r[o.d] = r[o.a] < r[o.b] ? 1 : 0
+            case .addW: r[o.d] = Self.sext32(r[o.a] &+ r[o.b])
+            case .subW: r[o.d] = Self.sext32(r[o.a] &- r[o.b])
+            case .shiftLeftW: r[o.d] = Self.sext32(r[o.a] << (r[o.b] & 31))
+            case .shiftRightLogicalW: r[o.d] = Self.sext32(UInt64(UInt32(truncatingIfNeeded: r[o.a]) >> UInt32(r[o.b] & 31)))
+            case .shiftRightArithmeticW: r[o.d] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: r[o.a]) >> Int32(r[o.b] & 31)))
+            case .mul: r[o.d] = r[o.a] &* r[o.b]
+            case .mulHigh: r[o.d] = UInt64(bitPattern: Self.signed(r[o.a]).multipliedFullWidth(by: Self.signed(r[o.b])).high)
+            case .mulHighUnsigned: r[o.d] = r[o.a].multipliedFullWidth(by: r[o.b]).high
+            case .mulW: r[o.d] = Self.sext32(r[o.a] &* r[o.b])
+            case .divUnsigned: r[o.d] = r[o.b] == 0 ? .max : r[o.a] / r[o.b]
+            case .remUnsigned: r[o.d] = r[o.b] == 0 ? r[o.a] : r[o.a] % r[o.b]
+            case .addImm: r[o.d] = r[o.a] &+ o.imm
+            case .andImm: r[o.d] = r[o.a] & o.imm
+            case .orImm: r[o.d] = r[o.a] | o.imm
+            case .xorImm: r[o.d] = r[o.a] ^ o.imm
+            case .shiftLeftImm: r[o.d] = r[o.a] << (o.imm & 63)
+            case .shiftRightLogicalImm: r[o.d] = r[o.a] >> (o.imm & 63)
+            case .shiftRightArithmeticImm: r[o.d] = UInt64(bitPattern: Self.signed(r[o.a]) >> Int64(o.imm & 63))
+            case .setLessThanImm: r[o.d] = Self.signed(r[o.a]) < Self.signed(o.imm) ? 1 : 0
+            case .setLessThanUnsignedImm: r[o.d] = r[o.a] < o.imm ? 1 : 0
+            case .addImmW: r[o.d] = Self.sext32(r[o.a] &+ o.imm)
+            case .shiftLeftImmW: r[o.d] = Self.sext32(r[o.a] << (o.imm & 31))
+            case .shiftRightLogicalImmW: r[o.d] = Self.sext32(UInt64(UInt32(truncatingIfNeeded: r[o.a]) >> UInt32(o.imm & 31)))
+            case .shiftRightArithmeticImmW: r[o.d] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: r[o.a]) >> Int32(o.imm & 31)))
+            case .loadImm: r[o.d] = o.imm
+            case .shiftAdd: r[o.d] = (r[o.a] << UInt64(o.c & 63)) &+ r[o.b]
+            case .shiftAddUnsignedW: r[o.d] = (UInt64(UInt32(truncatingIfNeeded: r[o.a])) << UInt64(o.c & 63)) &+ r[o.b]
+            case .andNot: r[o.d] = r[o.a] & ~r[o.b]
+            case .orNot: r[o.d] = r[o.a] | ~r[o.b]
+            case .xnor: r[o.d] = ~(r[o.a] ^ r[o.b])
+            case .countLeadingZeros: r[o.d] = UInt64(r[o.a].leadingZeroBitCount)
+            case .countTrailingZeros: r[o.d] = UInt64(r[o.a].trailingZeroBitCount)
+            case .popCount: r[o.d] = UInt64(r[o.a].nonzeroBitCount)
+            case .countLeadingZerosW: r[o.d] = UInt64(UInt32(truncatingIfNeeded: r[o.a]).leadingZeroBitCount)
+            case .countTrailingZerosW: r[o.d] = UInt64(UInt32(truncatingIfNeeded: r[o.a]).trailingZeroBitCount)
+            case .popCountW: r[o.d] = UInt64(UInt32(truncatingIfNeeded: r[o.a]).nonzeroBitCount)
+            case .max: r[o.d] = Self.signed(r[o.a]) > Self.signed(r[o.b]) ? r[o.a] : r[o.b]
+            case .maxUnsigned: r[o.d] = r[o.a] > r[o.b] ? r[o.a] : r[o.b]
+            case .min: r[o.d] = Self.signed(r[o.a]) < Self.signed(r[o.b]) ? r[o.a] : r[o.b]
+            case .minUnsigned: r[o.d] = r[o.a] < r[o.b] ? r[o.a] : r[o.b]
+            case .signExtendByte: r[o.d] = UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: r[o.a])))
+            case .signExtendHalf: r[o.d] = UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: r[o.a])))
+            case .zeroExtendHalf: r[o.d] = r[o.a] & 0xFFFF
+            case .rotateLeft: r[o.d] = Self.rotateLeft64(r[o.a], r[o.b] & 63)
+            case .rotateRight: r[o.d] = Self.rotateLeft64(r[o.a], (64 &- (r[o.b] & 63)) & 63)
+            case .rotateLeftW: r[o.d] = Self.sext32(UInt64(Self.rotateLeft32(UInt32(truncatingIfNeeded: r[o.a]), UInt32(r[o.b] & 31))))
+            case .rotateRightW: r[o.d] = Self.sext32(UInt64(Self.rotateLeft32(UInt32(truncatingIfNeeded: r[o.a]), (32 &- UInt32(r[o.b] & 31)) & 31)))
+            case .rotateRightImm: r[o.d] = Self.rotateLeft64(r[o.a], (64 &- (o.imm & 63)) & 63)
+            case .rotateRightImmW: r[o.d] = Self.sext32(UInt64(Self.rotateLeft32(UInt32(truncatingIfNeeded: r[o.a]), (32 &- UInt32(o.imm & 31)) & 31)))
+            case .byteReverse: r[o.d] = r[o.a].byteSwapped
+            case .bitClear: r[o.d] = r[o.a] & ~(1 << (r[o.b] & 63))
+            case .bitExtract: r[o.d] = (r[o.a] >> (r[o.b] & 63)) & 1
+            case .bitInvert: r[o.d] = r[o.a] ^ (1 << (r[o.b] & 63))
+            case .bitSet: r[o.d] = r[o.a] | (1 << (r[o.b] & 63))
+            case .bitClearImm: r[o.d] = r[o.a] & ~(1 << (o.imm & 63))
+            case .bitExtractImm: r[o.d] = (r[o.a] >> (o.imm & 63)) & 1
+            case .bitInvertImm: r[o.d] = r[o.a] ^ (1 << (o.imm & 63))
+            case .bitSetImm: r[o.d] = r[o.a] | (1 << (o.imm & 63))
+            case .mulHighSignedUnsigned: r[o.d] = Self.mulHighSignedUnsigned(r[o.a], r[o.b])
+            case .div: r[o.d] = Self.div(r[o.a], r[o.b])
+            case .rem: r[o.d] = Self.rem(r[o.a], r[o.b])
+            case .divW: r[o.d] = Self.divW(r[o.a], r[o.b])
+            case .divUnsignedW: r[o.d] = Self.divUnsignedW(r[o.a], r[o.b])
+            case .remW: r[o.d] = Self.remW(r[o.a], r[o.b])
+            case .remUnsignedW: r[o.d] = Self.remUnsignedW(r[o.a], r[o.b])
+            case .orCombineBytes: r[o.d] = Self.orCombineBytes(r[o.a])
 
-            case .load8, .load8Unsigned, .load16, .load16Unsigned, .load32, .load32Unsigned, .load64:
-                let address = r[a] &+ imm
-                let size = Self.accessSize(op.code)
-                let e = tlb[TLBGeometry.index(address)]
-                var raw: UInt64
-                if e.readTag == TLBGeometry.tag(address, size: size) {
-                    let p = UnsafeRawPointer(bitPattern: e.addend &+ UInt(truncatingIfNeeded: address)).unsafelyUnwrapped
-                    switch size {
-                    case 1: raw = UInt64(p.load(as: UInt8.self))
-                    case 2: raw = UInt64(p.load(as: UInt16.self))
-                    case 4: raw = UInt64(p.load(as: UInt32.self))
-                    default: raw = p.load(as: UInt64.self)
-                    }
-                } else if let v = loadSlow(address, size: size) {
-                    raw = v
-                } else {
-                    count &+= UInt64(op.retired) &- 1
-                    return .fault(slowFault, pc: pc &+ UInt64(op.pcOffset))
-                }
-                switch op.code {
-                case .load8: raw = UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: raw)))
-                case .load16: raw = UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: raw)))
-                case .load32: raw = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: raw)))
-                default: break
-                }
-                r[d] = raw
-
-            case .store8, .store16, .store32, .store64:
-                let address = r[a] &+ imm
-                let size = Self.accessSize(op.code)
-                let value = r[b]
-                let e = tlb[TLBGeometry.index(address)]
-                if e.writeTag == TLBGeometry.tag(address, size: size) {
-                    let p = UnsafeMutableRawPointer(bitPattern: e.addend &+ UInt(truncatingIfNeeded: address)).unsafelyUnwrapped
-                    switch size {
-                    case 1: p.storeBytes(of: UInt8(truncatingIfNeeded: value), as: UInt8.self)
-                    case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: value), as: UInt16.self)
-                    case 4: p.storeBytes(of: UInt32(truncatingIfNeeded: value), as: UInt32.self)
-                    default: p.storeBytes(of: value, as: UInt64.self)
-                    }
-                } else if !storeSlow(address, size: size, value: value) {
-                    count &+= UInt64(op.retired) &- 1
-                    return .fault(slowFault, pc: pc &+ UInt64(op.pcOffset))
-                }
+            case .load8:
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt8.self) else { return memoryFault(p.pointee, &count, pc) }
+                r[o.d] = UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: v)))
+            case .load8Unsigned:
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt8.self) else { return memoryFault(p.pointee, &count, pc) }
+                r[o.d] = v
+            case .load16:
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt16.self) else { return memoryFault(p.pointee, &count, pc) }
+                r[o.d] = UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: v)))
+            case .load16Unsigned:
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt16.self) else { return memoryFault(p.pointee, &count, pc) }
+                r[o.d] = v
+            case .load32:
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt32.self) else { return memoryFault(p.pointee, &count, pc) }
+                r[o.d] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
+            case .load32Unsigned:
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt32.self) else { return memoryFault(p.pointee, &count, pc) }
+                r[o.d] = v
+            case .load64:
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt64.self) else { return memoryFault(p.pointee, &count, pc) }
+                r[o.d] = v
+            case .store8:
+                guard store(tlb, r[o.a] &+ o.imm, r[o.b], as: UInt8.self) else { return memoryFault(p.pointee, &count, pc) }
+            case .store16:
+                guard store(tlb, r[o.a] &+ o.imm, r[o.b], as: UInt16.self) else { return memoryFault(p.pointee, &count, pc) }
+            case .store32:
+                guard store(tlb, r[o.a] &+ o.imm, r[o.b], as: UInt32.self) else { return memoryFault(p.pointee, &count, pc) }
+            case .store64:
+                guard store(tlb, r[o.a] &+ o.imm, r[o.b], as: UInt64.self) else { return memoryFault(p.pointee, &count, pc) }
 
             case .loadReserved32, .loadReserved64, .storeConditional32, .storeConditional64, .atomic32, .atomic64:
-                switch atomic(op, address: r[a], operand: r[b]) {
-                case .success(let v): r[d] = v
+                switch atomic(p.pointee, address: r[o.a], operand: r[o.b]) {
+                case .success(let v): r[o.d] = v
                 case .failure(let f):
-                    count &+= UInt64(op.retired) &- 1
-                    return .fault(f, pc: pc &+ UInt64(op.pcOffset))
+                    count &+= UInt64(p.pointee.retired) &- 1
+                    return .fault(f, pc: pc &+ UInt64(p.pointee.pcOffset))
                 }
 
             case .fence:
                 atomicMemoryFence(ordering: .sequentiallyConsistent)
 
-            case .branchEqual, .branchNotEqual, .branchLess, .branchGreaterEqual, .branchLessUnsigned,
-                 .branchGreaterEqualUnsigned, .jump:
-                let x = r[a], y = r[b]
-                let taken = switch op.code {
-                case .branchEqual: x == y
-                case .branchNotEqual: x != y
-                case .branchLess: Int64(bitPattern: x) < Int64(bitPattern: y)
-                case .branchGreaterEqual: Int64(bitPattern: x) >= Int64(bitPattern: y)
-                case .branchLessUnsigned: x < y
-                case .branchGreaterEqualUnsigned: x >= y
-                default: true
-                }
-                guard taken else { break }
-                count &+= UInt64(op.retired)
-                let target = pc &+ UInt64(bitPattern: op.targetOffset)
-                let link = op.link
-                guard link != 0, exitFlags.load(ordering: .relaxed) == 0 else {
-                    return .jump(target: target, site: link == 0 ? i : -1, from: pc)
-                }
-                i = Int(link) &- 1
-                pc = target
-                continue
+            // A branch taken follows its own target; one not taken continues with the next op,
+            // which is usually the `jump` ending the block, followed here without a dispatch.
+            case .branchEqual:
+                if r[o.a] == r[o.b] { if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue }
+                if let exit = fallThrough(&p, &pc, &count, ops) { return exit }; continue
+            case .branchNotEqual:
+                if r[o.a] != r[o.b] { if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue }
+                if let exit = fallThrough(&p, &pc, &count, ops) { return exit }; continue
+            case .branchLess:
+                if Self.signed(r[o.a]) < Self.signed(r[o.b]) { if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue }
+                if let exit = fallThrough(&p, &pc, &count, ops) { return exit }; continue
+            case .branchGreaterEqual:
+                if Self.signed(r[o.a]) >= Self.signed(r[o.b]) { if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue }
+                if let exit = fallThrough(&p, &pc, &count, ops) { return exit }; continue
+            case .branchLessUnsigned:
+                if r[o.a] < r[o.b] { if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue }
+                if let exit = fallThrough(&p, &pc, &count, ops) { return exit }; continue
+            case .branchGreaterEqualUnsigned:
+                if r[o.a] >= r[o.b] { if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue }
+                if let exit = fallThrough(&p, &pc, &count, ops) { return exit }; continue
+            case .jump:
+                if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue
 
             case .jumpIndirect:
-                count &+= UInt64(op.retired)
-                let target = (r[a] &+ imm) & ~1
-                let e = jumpCache[TranslationCache.slot(target)]
+                count &+= UInt64(p.pointee.retired)
+                let target = (r[o.a] &+ o.imm) & ~1
+                let e = cache.jumpCache[TranslationCache.slot(target)]
                 guard e.block >= 0, e.pc == target, e.flags == modeFlags, exitFlags.load(ordering: .relaxed) == 0 else {
                     return .indirect(target: target)
                 }
-                i = Int(e.firstOp)
+                p = ops + Int(e.firstOp)
                 pc = target
                 continue
 
             case .exitToLoop:
-                count &+= UInt64(op.retired)
-                return .indirect(target: pc &+ imm)
+                count &+= UInt64(p.pointee.retired)
+                return .indirect(target: pc &+ o.imm)
 
             case .raise:
-                count &+= UInt64(op.retired) &- 1
-                let at = pc &+ UInt64(op.pcOffset)
-                let value: UInt64 = switch op.c {
-                case 1: imm >> 32
-                case 2: at
-                case 3: at &+ 2
-                default: 0
-                }
-                return .fault(.raised(cause: UInt32(truncatingIfNeeded: imm), value: value), pc: at)
+                return raise(p.pointee, &count, pc)
 
             case .helper:
-                return .helper(op: i, blockPC: pc)
+                return .helper(op: ops.distance(to: p), blockPC: pc)
 
             case .invalidated:
-                return .invalidated(pc: imm)
+                return .invalidated(pc: o.imm)
             }
-            i &+= 1
+            p += 1
         }
     }
 
+    /// Takes the direct transfer at `site` (a `jump`, or a branch taken) from the block at
+    /// `pc`: continues at the chained successor while no exit is requested, else returns the
+    /// exit for the loop.
     @inline(__always)
-    static func accessSize(_ code: IROpcode) -> UInt64 {
-        switch code {
-        case .load8, .load8Unsigned, .store8: 1
-        case .load16, .load16Unsigned, .store16: 2
-        case .load32, .load32Unsigned, .store32, .loadReserved32, .storeConditional32, .atomic32: 4
-        default: 8
+    private func follow(_ site: UnsafeMutablePointer<IROp>, _ p: inout UnsafeMutablePointer<IROp>, _ pc: inout UInt64,
+                        _ count: inout UInt64, _ ops: UnsafeMutablePointer<IROp>) -> BlockExit? {
+        count &+= UInt64(site.pointee.retired)
+        let target = pc &+ UInt64(bitPattern: site.pointee.targetOffset)
+        let link = site.pointee.link
+        guard link != 0, exitFlags.load(ordering: .relaxed) == 0 else {
+            return .jump(target: target, site: link == 0 ? ops.distance(to: site) : -1, from: pc)
         }
+        p = ops + (Int(link) &- 1)
+        pc = target
+        return nil
     }
 
-    @inline(never)
-    private func atomic(_ op: IROp, address: UInt64, operand: UInt64) -> Result<UInt64, GuestFault> {
-        let size = Self.accessSize(op.code)
-        switch op.code {
-        case .loadReserved32, .loadReserved64:
-            return loadReserved(address, size: size)
-        case .storeConditional32, .storeConditional64:
-            return storeConditional(address, size: size, value: operand)
-        default:
-            guard let operation = AtomicOperation(rawValue: op.c) else { preconditionFailure("atomic op with operation \(op.c)") }
-            return atomicReadModifyWrite(address, size: size, operation: operation, operand: operand)
-        }
+    /// After a branch not taken at `p`: follows the next op at once if it is a `jump`, else
+    /// moves `p` to it for the next dispatch.
+    @inline(__always)
+    private func fallThrough(_ p: inout UnsafeMutablePointer<IROp>, _ pc: inout UInt64, _ count: inout UInt64,
+                             _ ops: UnsafeMutablePointer<IROp>) -> BlockExit? {
+        p += 1
+        guard p.pointee.code == .jump else { return nil }
+        return follow(p, &p, &pc, &count, ops)
     }
+
+    /// Leaves for the exec loop with the exception a `raise` op names.
+    @inline(never)
+    private func raise(_ op: IROp, _ count: inout UInt64, _ blockPC: UInt64) -> BlockExit {
+        count &+= UInt64(op.retired) &- 1
+        let at = blockPC &+ UInt64(op.pcOffset)
+        let imm = UInt64(bitPattern: op.imm)
+        let value: UInt64 = switch op.c {
+        case 1: imm >> 32
+        case 2: at
+        case 3: at &+ 2
+        default: 0
+        }
+        return .fault(.raised(cause: UInt32(truncatingIfNeeded: imm), value: value), pc: at)
+    }
+}
+
+/// The operands of the op at a cursor, read on use: the small fields come from one 8-byte load of
+/// the op's header (layout checked by `IROp.headerIsPacked`), `imm` from a second load.
+struct Operands {
+    let p: UnsafeMutablePointer<IROp>
+
+    @inline(__always) init(_ p: UnsafeMutablePointer<IROp>) { self.p = p }
+
+    @inline(__always) var header: UInt64 { UnsafeRawPointer(p).load(as: UInt64.self) }
+    @inline(__always) var d: Int { Int(truncatingIfNeeded: (header >> 8) & 0xFF) }
+    @inline(__always) var a: Int { Int(truncatingIfNeeded: (header >> 16) & 0xFF) }
+    @inline(__always) var b: Int { Int(truncatingIfNeeded: (header >> 24) & 0xFF) }
+    @inline(__always) var c: UInt64 { (header >> 32) & 0xFF }
+    @inline(__always) var imm: UInt64 { UInt64(bitPattern: p.pointee.imm) }
 }

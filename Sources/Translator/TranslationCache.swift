@@ -45,6 +45,7 @@ final class TranslationCache {
     private let maxBlocks: Int
 
     init(opCapacity: Int) {
+        precondition(IROp.headerIsPacked, "the interpreter needs IROp's packed layout")
         self.opCapacity = opCapacity
         self.maxBlocks = opCapacity / 4
         ops = .allocate(capacity: opCapacity)
