@@ -15,6 +15,9 @@ public final class GuestMemory: @unchecked Sendable {
     /// The first bank, kept separately because nearly every board has one bank and the check
     /// against it is the fast path.
     @usableFromInline let primary: RAMBank
+    /// Pages holding translated code; every write through this type checks it, and a device
+    /// writing through a `slice` or a chain's host pointer calls `codePages.noteWrite` itself.
+    public let codePages: CodePageMap
 
     /// Reserves RAM banks at the given guest-physical ranges. Banks must not overlap.
     public init(banks layout: [(base: UInt64, size: UInt64)]) throws(MemoryError) {
@@ -32,6 +35,7 @@ public final class GuestMemory: @unchecked Sendable {
         }
         banks = mapped
         primary = mapped[0]
+        codePages = CodePageMap(base: sorted[0].base, end: sorted[sorted.count - 1].base &+ sorted[sorted.count - 1].size)
     }
 
     /// One bank of `size` bytes at `base`.
@@ -98,6 +102,7 @@ public final class GuestMemory: @unchecked Sendable {
             throw .outsideRAM(address: address, length: UInt64(MemoryLayout<T>.size))
         }
         p.storeBytes(of: value.littleEndian, as: T.self)
+        codePages.noteWrite(at: address, length: UInt64(MemoryLayout<T>.size))
     }
 
     /// Copies guest bytes out to host memory.
@@ -112,6 +117,7 @@ public final class GuestMemory: @unchecked Sendable {
         guard bytes.count > 0 else { return }
         let target = try slice(at: address, length: UInt64(bytes.count))
         target.copyMemory(from: bytes)
+        codePages.noteWrite(at: address, length: UInt64(bytes.count))
     }
 
     /// Copies a byte array into guest memory (loaders, firmware tables).
@@ -119,6 +125,7 @@ public final class GuestMemory: @unchecked Sendable {
         guard !bytes.isEmpty else { return }
         let target = try slice(at: address, length: UInt64(bytes.count))
         bytes.withUnsafeBytes { target.copyMemory(from: $0) }
+        codePages.noteWrite(at: address, length: UInt64(bytes.count))
     }
 
     /// Reads `count` guest bytes into a new array (tests and loaders, not hot paths).

@@ -9,6 +9,8 @@ struct RAMWindow {
     @usableFromInline let size: UInt64
     @usableFromInline let host: UnsafeMutableRawPointer
     @usableFromInline let memory: Unmanaged<GuestMemory>
+    /// The pages holding translated code, checked for every device-writable buffer.
+    @usableFromInline let codePages: Unmanaged<CodePageMap>
 
     @usableFromInline
     init(_ memory: GuestMemory) {
@@ -17,6 +19,14 @@ struct RAMWindow {
         size = bank.size
         host = bank.host
         self.memory = .passUnretained(memory)
+        codePages = .passUnretained(memory.codePages)
+    }
+
+    /// The device is handed `[address, address + length)` to write: drops translated code
+    /// there first (one atomic load when the range holds none).
+    @inlinable @inline(__always)
+    func noteDeviceWrite(_ address: UInt64, length: UInt32) {
+        codePages._withUnsafeGuaranteedRef { $0.noteWrite(at: address, length: UInt64(length)) }
     }
 
     /// The host pointer of `[address, address + length)` if it lies wholly inside one bank.
