@@ -18,6 +18,8 @@ public final class GuestMemory: @unchecked Sendable {
     /// Pages holding translated code; every write through this type checks it, and a device
     /// writing through a `slice` or a chain's host pointer calls `codePages.noteWrite` itself.
     public let codePages: CodePageMap
+    /// `codePages.wordsByRegion`, one load closer for `noteDeviceWrite`.
+    @usableFromInline let codeWordsByRegion: UnsafeMutablePointer<Atomic<UInt64>>
 
     /// Reserves RAM banks at the given guest-physical ranges. Banks must not overlap.
     public init(banks layout: [(base: UInt64, size: UInt64)]) throws(MemoryError) {
@@ -36,6 +38,7 @@ public final class GuestMemory: @unchecked Sendable {
         banks = mapped
         primary = mapped[0]
         codePages = CodePageMap(base: sorted[0].base, end: sorted[sorted.count - 1].base &+ sorted[sorted.count - 1].size)
+        codeWordsByRegion = codePages.wordsByRegion
     }
 
     /// One bank of `size` bytes at `base`.
@@ -69,6 +72,18 @@ public final class GuestMemory: @unchecked Sendable {
             }
         }
         return nil
+    }
+
+    /// A device is about to write `[address, address + length)`, a range `hostPointer`
+    /// accepted, behind the CPUs' back: drops translated code there (`CodePageMap.noteWrite`).
+    /// One atomic load when the range's 256 KiB region holds no code.
+    @inlinable @inline(__always)
+    public func noteDeviceWrite(inRAM address: UInt64, length: UInt64) {
+        let shift = CodePageMap.regionShift
+        if codeWordsByRegion[Int(truncatingIfNeeded: address >> shift)].load(ordering: .relaxed) != 0
+            || (address & (1 << shift &- 1)) &+ length > 1 << shift {
+            codePages.noteWriteSlow(at: address, length: length)
+        }
     }
 
     /// A host view of guest RAM for DMA: the device reads or writes it in place, without a copy.

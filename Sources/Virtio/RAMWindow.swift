@@ -9,8 +9,6 @@ struct RAMWindow {
     @usableFromInline let size: UInt64
     @usableFromInline let host: UnsafeMutableRawPointer
     @usableFromInline let memory: Unmanaged<GuestMemory>
-    /// The pages holding translated code, checked for every device-writable buffer.
-    @usableFromInline let codePages: Unmanaged<CodePageMap>
 
     @usableFromInline
     init(_ memory: GuestMemory) {
@@ -19,14 +17,14 @@ struct RAMWindow {
         size = bank.size
         host = bank.host
         self.memory = .passUnretained(memory)
-        codePages = .passUnretained(memory.codePages)
     }
 
     /// The device is handed `[address, address + length)` to write: drops translated code
-    /// there first (one atomic load when the range holds none).
+    /// there first. Reached through `memory` rather than held here, so that the window (copied
+    /// into every chain) does not grow.
     @inlinable @inline(__always)
     func noteDeviceWrite(_ address: UInt64, length: UInt32) {
-        codePages._withUnsafeGuaranteedRef { $0.noteWrite(at: address, length: UInt64(length)) }
+        memory._withUnsafeGuaranteedRef { $0.noteDeviceWrite(inRAM: address, length: UInt64(length)) }
     }
 
     /// The host pointer of `[address, address + length)` if it lies wholly inside one bank.
