@@ -17,6 +17,8 @@ enum HarnessTransport: String, Sendable {
     case mmioLegacy
     /// Modern virtio-pci behind a PCIe host bridge, one MSI-X vector per queue.
     case pci
+    /// The same with MSI-X left off: INTx and the read-to-clear ISR.
+    case pciINTx
 }
 
 /// The transport, ring format and ring features one run of a device test negotiates.
@@ -35,8 +37,10 @@ struct HarnessVariant: Sendable, CustomTestStringConvertible {
         }
     }
 
-    /// Both modern transports × both formats, without the optional ring features.
+    /// Both modern transports × both formats, without the optional ring features, and PCI
+    /// with INTx instead of MSI-X for both formats.
     static let basic = all.filter { !$0.eventIndex && !$0.indirect }
+        + [false, true].map { HarnessVariant(transport: .pciINTx, packed: $0) }
 
     /// The ring-feature bits this variant asks for.
     var ringFeatures: UInt64 {
@@ -51,7 +55,7 @@ struct HarnessVariant: Sendable, CustomTestStringConvertible {
     }
 }
 
-/// What the transport signals on its wires: the level of the MMIO line (or INTx), and MSI-X
+/// What the transport signals on its wires: the level of the MMIO line or of INTx, and MSI-X
 /// messages by data value (the harness programs data = vector).
 final class InterruptWires: InterruptController, MSIController, @unchecked Sendable {
     private let state = Mutex<(level: Bool, messages: [UInt32: Int])>((false, [:]))
@@ -124,13 +128,14 @@ final class TransportHarness<Device: VirtioDevice> {
                                            legacy: variant.transport == .mmioLegacy)
             try bus.register(mmio, at: Self.mmioBase, size: VirtioMMIOTransport.regionSize, name: "virtio-mmio")
             transport = VirtioMMIODriver(bus: bus, base: Self.mmioBase, memory: memory)
-        case .pci:
+        case .pci, .pciINTx:
             let bridge = PCIHostBridge(intxLines: (0..<4).map { InterruptLine(controller: wires, line: $0) }, msi: wires)
             try bridge.attach(VirtioPCIFunction(device: device, memory: memory), at: PCIAddress(device: 1))
             try bus.register(bridge, at: Self.ecamBase, size: bridge.ecamSize, name: "ecam")
             try bus.register(bridge.window(pciBase: Self.pciMemoryBase, io: false), at: Self.pciMemoryBase,
                              size: Self.pciMemorySize, name: "pci-mem")
-            let pci = VirtioPCIDriver(bus: bus, access: .ecam(Self.ecamBase), device: 1, memory: memory, msiAddress: Self.msiAddress)
+            let pci = VirtioPCIDriver(bus: bus, access: .ecam(Self.ecamBase), device: 1, memory: memory,
+                                      msiAddress: variant.transport == .pci ? Self.msiAddress : nil)
             pci.assignBARs(memoryBase: Self.pciMemoryBase)
             transport = pci
         }
@@ -264,7 +269,8 @@ final class TransportHarness<Device: VirtioDevice> {
     // MARK: Interrupts and status
 
     /// Takes pending interrupts as a guest's handler does: MSI-X messages by vector (0 is the
-    /// config vector, queue q has q + 1); on a wired line, reads and acknowledges the cause.
+    /// config vector, queue q has q + 1); on a wired line (MMIO, INTx), reads and acknowledges
+    /// the cause (InterruptStatus + InterruptACK, or the ISR read).
     func serviceInterrupts() {
         if variant.transport == .pci {
             for (vector, count) in wires.takeMessages() {
