@@ -78,7 +78,7 @@ let package = Package(
         ),
 
         .testTarget(name: "MachineTests", dependencies: ["Machine"]),
-        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Virtio", "VirtioDriver", "Machine"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Virtio", "VirtioDriver", "VirtioPCI", "PCI", "Machine"]),
         // Runs riscv64 guest programs built at test time (Tests/GuestPrograms) on xemu, or on
         // qemu-system-riscv64 with XEMU_DIFF_TARGET=qemu-system; depends on xemu to build it.
         .testTarget(
@@ -90,7 +90,7 @@ let package = Package(
         // Boots real firmware and kernels from Images/out (Images/build.sh) on the xemu binary.
         .testTarget(name: "BootTests", dependencies: ["xemu"]),
         .testTarget(name: "TranslatorTests", dependencies: ["Translator", "Machine"]),
-        .testTarget(name: "RISCV64Tests", dependencies: ["RISCV64", "Translator", "Machine"]),
+        .testTarget(name: "RISCV64Tests", dependencies: ["RISCV64", "Translator", "Machine", "Virtio", "VirtioDriver"]),
         .testTarget(
             name: "VirtioTests",
             dependencies: ["Virtio", "VirtioDriver", "VirtioPCI", "PCI", "Machine"],

@@ -15,6 +15,11 @@ public final class GuestMemory: @unchecked Sendable {
     /// The first bank, kept separately because nearly every board has one bank and the check
     /// against it is the fast path.
     @usableFromInline let primary: RAMBank
+    /// Pages holding translated code; every write through this type checks it, and a device
+    /// writing through a `slice` or a chain's host pointer calls `codePages.noteWrite` itself.
+    public let codePages: CodePageMap
+    /// `codePages.wordsByRegion`, one load closer for `noteDeviceWrite`.
+    @usableFromInline let codeWordsByRegion: UnsafeMutablePointer<Atomic<UInt64>>
 
     /// Reserves RAM banks at the given guest-physical ranges. Banks must not overlap.
     public init(banks layout: [(base: UInt64, size: UInt64)]) throws(MemoryError) {
@@ -32,6 +37,8 @@ public final class GuestMemory: @unchecked Sendable {
         }
         banks = mapped
         primary = mapped[0]
+        codePages = CodePageMap(base: sorted[0].base, end: sorted[sorted.count - 1].base &+ sorted[sorted.count - 1].size)
+        codeWordsByRegion = codePages.wordsByRegion
     }
 
     /// One bank of `size` bytes at `base`.
@@ -67,6 +74,18 @@ public final class GuestMemory: @unchecked Sendable {
         return nil
     }
 
+    /// A device is about to write `[address, address + length)`, a range `hostPointer`
+    /// accepted, behind the CPUs' back: drops translated code there (`CodePageMap.noteWrite`).
+    /// One atomic load when the range's 256 KiB region holds no code.
+    @inlinable @inline(__always)
+    public func noteDeviceWrite(inRAM address: UInt64, length: UInt64) {
+        let shift = CodePageMap.regionShift
+        if codeWordsByRegion[Int(truncatingIfNeeded: address >> shift)].load(ordering: .relaxed) != 0
+            || (address & (1 << shift &- 1)) &+ length > 1 << shift {
+            codePages.noteWriteSlow(at: address, length: length)
+        }
+    }
+
     /// A host view of guest RAM for DMA: the device reads or writes it in place, without a copy.
     @inlinable
     public func slice(at address: UInt64, length: UInt64) throws(MemoryError) -> UnsafeMutableRawBufferPointer {
@@ -98,6 +117,7 @@ public final class GuestMemory: @unchecked Sendable {
             throw .outsideRAM(address: address, length: UInt64(MemoryLayout<T>.size))
         }
         p.storeBytes(of: value.littleEndian, as: T.self)
+        codePages.noteWrite(at: address, length: UInt64(MemoryLayout<T>.size))
     }
 
     /// Copies guest bytes out to host memory.
@@ -112,6 +132,7 @@ public final class GuestMemory: @unchecked Sendable {
         guard bytes.count > 0 else { return }
         let target = try slice(at: address, length: UInt64(bytes.count))
         target.copyMemory(from: bytes)
+        codePages.noteWrite(at: address, length: UInt64(bytes.count))
     }
 
     /// Copies a byte array into guest memory (loaders, firmware tables).
@@ -119,6 +140,7 @@ public final class GuestMemory: @unchecked Sendable {
         guard !bytes.isEmpty else { return }
         let target = try slice(at: address, length: UInt64(bytes.count))
         bytes.withUnsafeBytes { target.copyMemory(from: $0) }
+        codePages.noteWrite(at: address, length: UInt64(bytes.count))
     }
 
     /// Reads `count` guest bytes into a new array (tests and loaders, not hot paths).

@@ -69,7 +69,9 @@ public final class CPUContext: @unchecked Sendable {
         let fetchCount = FetchTLBEntry.entryCount * TLBGeometry.mmuContextCount
         fetchTLBStorage = .allocate(capacity: fetchCount)
         fetchTLBStorage.initialize(repeating: .empty, count: fetchCount)
-        cache = TranslationCache(opCapacity: opCapacity)
+        cache = TranslationCache(opCapacity: opCapacity, codePageMap: memory.codePages)
+        // Device DMA into a page holding translated code drops those translations.
+        memory.codePages.addObserver { [weak self] address, length in self?.invalidateCode(at: address, length: length) }
     }
 
     deinit {
@@ -109,6 +111,7 @@ public final class CPUContext: @unchecked Sendable {
 
     /// Withholds store fast paths to `page`, which now holds translated code.
     func protectCodePage(_ page: UInt64) {
+        memory.codePages.mark(page: page)
         for i in 0..<TLBGeometry.entryCount * TLBGeometry.mmuContextCount where tlbStorage[i].physicalPage == page {
             tlbStorage[i].writeTag = TLBEntry.invalidTag
         }

@@ -1,3 +1,5 @@
+import Machine
+
 /// Translated blocks: one flat buffer of IR ops, a block table, a lookup keyed by guest PC, the
 /// physical address behind it and mode flags, and a per-page index (with the chunks holding code) for invalidation when the guest
 /// writes code.
@@ -43,9 +45,12 @@ final class TranslationCache {
     /// Bumped by every `flush()`: an op index from an older generation must not be patched.
     private(set) var generation: UInt64 = 0
     private let maxBlocks: Int
+    /// Guest RAM's record of pages holding translated code (DMA checks it), kept in step.
+    private let codePageMap: CodePageMap?
 
-    init(opCapacity: Int) {
+    init(opCapacity: Int, codePageMap: CodePageMap? = nil) {
         precondition(IROp.headerIsPacked, "the interpreter needs IROp's packed layout")
+        self.codePageMap = codePageMap
         self.opCapacity = opCapacity
         self.maxBlocks = opCapacity / 4
         ops = .allocate(capacity: opCapacity)
@@ -105,6 +110,7 @@ final class TranslationCache {
     func invalidate(page: UInt64, written: UInt64) {
         guard let entry = codePages[page], entry.mask & written != 0 else { return }
         codePages.removeValue(forKey: page)
+        codePageMap?.clear(page: page)
         for b in entry.blocks where blocks[Int(b)].isValid {
             let block = blocks[Int(b)]
             blocks[Int(b)].isValid = false
@@ -143,6 +149,7 @@ final class TranslationCache {
         blocks.removeAll(keepingCapacity: true)
         index.removeAll(keepingCapacity: true)
         codePages.removeAll(keepingCapacity: true)
+        codePageMap?.clearAll()
         for i in 0..<Self.jumpCacheSize { jumpCache[i].block = -1 }
         generation &+= 1
     }

@@ -9,7 +9,8 @@ import Machine
 /// Every descriptor is read from guest memory exactly once, so a guest rewriting the table
 /// during the walk cannot make the device see an unchecked descriptor. The walk is bounded by
 /// the queue size (or the indirect table's length), each buffer must lie inside guest RAM, and
-/// the lengths may add up to at most 4 GiB.
+/// the lengths may add up to at most 4 GiB. Handing out a device-writable buffer drops any
+/// translated guest code in it (`CodePageMap.noteWrite`), so code a guest loads by DMA runs fresh.
 ///
 /// A chain is valid while the `Virtqueue` it came from is alive (it points into that queue's
 /// guest memory without holding it). A device never branches on the ring format: the same
@@ -123,6 +124,7 @@ public struct DescriptorChain {
             totalLength &+= UInt64(length)
             guard totalLength <= UInt64(UInt32.max) else { throw .chainTooLarge }
             guard let host = ram.hostPointer(address, length: UInt64(length)) else { throw .bufferOutsideRAM }
+            if writable { ram.noteDeviceWrite(address, length: length) }
             advance(flags: flags, splitNext: splitNext)
             return Descriptor(address: address, length: length, isDeviceWritable: writable, host: host)
         }

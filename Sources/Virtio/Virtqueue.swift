@@ -17,6 +17,9 @@ public struct Virtqueue {
     @usableFromInline var split: SplitRing?
     @usableFromInline var packed: PackedRing?
     @usableFromInline let storage: QueueStorage
+    /// Which of the two is set. Dispatching on this flag, rather than on `packed != nil`,
+    /// keeps the optional from being copied out to be tested on every call.
+    @usableFromInline let usesPacked: Bool
     /// The driver error that broke the queue, nil while it works.
     public var brokenReason: VirtqueueError? { broken }
     @usableFromInline var broken: VirtqueueError?
@@ -24,21 +27,23 @@ public struct Virtqueue {
     init(split: SplitRing, storage: QueueStorage) {
         self.split = split
         self.storage = storage
+        usesPacked = false
     }
 
     init(packed: PackedRing, storage: QueueStorage) {
         self.packed = packed
         self.storage = storage
+        usesPacked = true
     }
 
     /// The queue size.
-    public var size: Int { Int(packed?.size ?? split!.size) }
+    public var size: Int { usesPacked ? Int(packed!.size) : Int(split!.size) }
 
     /// Whether the driver negotiated the packed format (for statistics and logs only).
-    public var isPacked: Bool { packed != nil }
+    public var isPacked: Bool { usesPacked }
 
     /// Chains popped and not yet pushed.
-    public var inFlight: Int { Int(packed?.inFlight ?? split!.inFlight) }
+    public var inFlight: Int { usesPacked ? Int(packed!.inFlight) : Int(split!.inFlight) }
 
     /// The next chain the driver made available, nil when there is none. Throws only when the
     /// ring state itself is corrupt: the queue is then broken and every later call throws
@@ -47,7 +52,7 @@ public struct Virtqueue {
     public mutating func pop() throws(VirtqueueError) -> DescriptorChain? {
         if broken != nil { throw .queueBroken }
         do {
-            return packed != nil ? try packed!.pop() : try split!.pop()
+            return usesPacked ? try packed!.pop() : try split!.pop()
         } catch {
             broken = error
             throw error
@@ -65,32 +70,32 @@ public struct Virtqueue {
     /// Completes the chain `token` was taken from (see `push(_:written:)` for chains).
     @inlinable @inline(__always)
     public mutating func push(_ token: UsedToken, written: UInt32) throws(VirtqueueError) {
-        if packed != nil { try packed!.push(token, written: written) } else { try split!.push(token, written: written) }
+        if usesPacked { try packed!.push(token, written: written) } else { try split!.push(token, written: written) }
     }
 
     /// Makes every pushed used entry visible to the driver.
     @inlinable @inline(__always)
     public mutating func publish() {
-        if packed != nil { packed!.publish() } else { split!.publish() }
+        if usesPacked { packed!.publish() } else { split!.publish() }
     }
 
     /// Publishes, then answers "does the driver want an interrupt now?" for everything published
     /// since the previous call, honouring the driver's suppression (flags, or EVENT_IDX).
     @inlinable @inline(__always)
     public mutating func needsInterrupt() -> Bool {
-        packed != nil ? packed!.needsInterrupt() : split!.needsInterrupt()
+        usesPacked ? packed!.needsInterrupt() : split!.needsInterrupt()
     }
 
     /// Tells the driver that notifications are not needed (the device is already polling).
     @inlinable
     public mutating func disableNotifications() {
-        if packed != nil { packed!.disableNotifications() } else { split!.disableNotifications() }
+        if usesPacked { packed!.disableNotifications() } else { split!.disableNotifications() }
     }
 
     /// Asks for a notification on the driver's next addition. Returns true when chains are
     /// already available: the device must pop again before it waits.
     @inlinable
     public mutating func enableNotifications() -> Bool {
-        packed != nil ? packed!.enableNotifications() : split!.enableNotifications()
+        usesPacked ? packed!.enableNotifications() : split!.enableNotifications()
     }
 }

@@ -14,6 +14,7 @@ public final class VirtioMMIODriver: VirtioTransportDriver {
     public private(set) var version: UInt32 = 0
     public private(set) var queues: [GuestDriver] = []
     public private(set) var features: UInt64 = 0
+    public var maxSegments = 8
 
     public init(bus: Bus, base: UInt64, memory: GuestMemory) {
         self.bus = bus
@@ -83,7 +84,7 @@ public final class VirtioMMIODriver: VirtioTransportDriver {
         let max = read(0x034)
         guard max != 0 else { throw .queueUnavailable(index) }
         let size = UInt16(min(UInt32(wantedSize), max))
-        let ring = try Self.rings(memory: memory, size: size, features: features, base: base,
+        let ring = try Self.rings(memory: memory, size: size, features: features, base: base, maxSegments: maxSegments,
                                   legacyAlign: version == 1 ? Self.pageSize : nil)
         write(0x038, UInt32(size))
         let layout = ring.layout

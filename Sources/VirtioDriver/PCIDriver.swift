@@ -26,6 +26,7 @@ public final class VirtioPCIDriver: VirtioTransportDriver {
     public let msiAddress: UInt64?
     public private(set) var queues: [GuestDriver] = []
     public private(set) var features: UInt64 = 0
+    public var maxSegments = 8
     /// CPU addresses of the structures found through the capabilities.
     public private(set) var common: UInt64 = 0
     public private(set) var isr: UInt64 = 0
@@ -224,7 +225,7 @@ public final class VirtioPCIDriver: VirtioTransportDriver {
             guard max != 0 else { throw .queueUnavailable(index) }
             guard r16(0x1C) == 0 else { throw .queueAlreadyLive(index) }
             let size = min(queueSize, max)
-            let ring = try Self.rings(memory: memory, size: size, features: features, base: next)
+            let ring = try Self.rings(memory: memory, size: size, features: features, base: next, maxSegments: maxSegments)
             next = (ring.layout.end + 4095) & ~4095
             w16(0x16, UInt16(index))
             w16(0x18, size)

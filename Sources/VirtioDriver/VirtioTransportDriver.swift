@@ -32,6 +32,9 @@ public protocol VirtioTransportDriver: AnyObject {
     var features: UInt64 { get }
     /// The device status byte.
     var status: UInt8 { get }
+    /// The most buffers one chain may hold (sizes each ring's indirect tables); set before
+    /// `initialize`.
+    var maxSegments: Int { get set }
     /// Resets the device, negotiates `wanted ∩ offered`, sets up `queueCount` queues of at
     /// most `queueSize` with rings from `ringBase`, and sets DRIVER_OK (§3.1.1).
     func initialize(wanted: UInt64, queueCount: Int, queueSize: UInt16, ringBase: UInt64) throws(VirtioDriverError)
@@ -50,19 +53,20 @@ public protocol VirtioTransportDriver: AnyObject {
 
 extension VirtioTransportDriver {
     /// Rings of a queue laid out from `base` for `features`, in the layout the transport needs.
-    static func rings(memory: GuestMemory, size: UInt16, features: UInt64, base: UInt64, legacyAlign: UInt64? = nil) throws(VirtioDriverError) -> GuestDriver {
+    static func rings(memory: GuestMemory, size: UInt16, features: UInt64, base: UInt64, maxSegments: Int,
+                      legacyAlign: UInt64? = nil) throws(VirtioDriverError) -> GuestDriver {
         do {
             if let align = legacyAlign {
-                var layout = DriverLayout(base: base, size: Int(size), packed: false, maxSegments: 8)
+                var layout = DriverLayout(base: base, size: Int(size), packed: false, maxSegments: maxSegments)
                 let n = UInt64(size)
                 layout.descriptorArea = (base + align - 1) & ~(align - 1)
                 layout.driverArea = layout.descriptorArea + 16 * n
                 layout.deviceArea = (layout.driverArea + 6 + 2 * n + align - 1) & ~(align - 1)
                 layout.indirectArea = (layout.deviceArea + 6 + 8 * n + 63) & ~63
-                layout.end = layout.indirectArea + n * 8 * 16
+                layout.end = layout.indirectArea + n * UInt64(maxSegments) * 16
                 return .split(try SplitDriver(memory: memory, layout: layout, size: size, features: features))
             }
-            return try GuestDriver(memory: memory, size: size, features: features, base: base)
+            return try GuestDriver(memory: memory, size: size, features: features, base: base, maxSegments: maxSegments)
         } catch {
             throw .ringsOutsideRAM
         }

@@ -85,31 +85,6 @@ import Testing
         #expect(rig["a0"] == 2 + 8 * 1000)
     }
 
-    @Test func codeRewrittenByDMAIsRetranslatedAfterInvalidation() throws {
-        // The guest calls `f` (a0 += 1) then stops; the host rewrites f's first instruction as a
-        // device would (straight into RAM), invalidates, and lets the guest call it again.
-        let rig = try GuestRig("""
-            li a0, 0
-        again:
-            call f
-            lui t6, 0x100
-            sw zero, 0(t6)
-            j again
-            .balign 64
-        f:
-            addi a0, a0, 1
-            ret
-        """)
-        rig.run()
-        #expect(rig["a0"] == 1)
-        let f = GuestRig.ramBase + 64
-        let newInstruction = RISCV64Encoding.i(100, rs1: 10, funct3: 0, rd: 10, opcode: 0b0010011)
-        try rig.memory.write(newInstruction, at: f)
-        rig.hart.invalidateTranslations(at: f, length: 4)
-        rig.run()
-        #expect(rig["a0"] == 101)
-    }
-
     @Test func exitRequestFromAnotherThreadStopsAnInfiniteLoop() throws {
         let rig = try GuestRig("""
         spin:

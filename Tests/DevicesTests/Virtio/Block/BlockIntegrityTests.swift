@@ -25,8 +25,8 @@ import Glibc
         var readBuffers: [(GuestBuffer, Int)]
     }
 
-    @Test(arguments: RingVariant.all)
-    func randomPatternMatchesShadow(variant: RingVariant) throws {
+    @Test(arguments: HarnessVariant.all)
+    func randomPatternMatchesShadow(variant: HarnessVariant) throws {
         let image = try TempImage(size: Self.diskSize, seed: 7)
         var shadow = image.contents
         let (h, b) = try makeBlockHarness(DriveConfiguration(path: image.path), variant: variant)
@@ -106,8 +106,8 @@ import Glibc
     }
 
     /// Read data and the status byte sharing the last buffer (any layout).
-    @Test(arguments: RingVariant.all)
-    func readWithStatusInTheDataBuffer(variant: RingVariant) throws {
+    @Test(arguments: HarnessVariant.all)
+    func readWithStatusInTheDataBuffer(variant: HarnessVariant) throws {
         let image = try TempImage(size: 1 << 20, seed: 3)
         let (h, b) = try makeBlockHarness(DriveConfiguration(path: image.path), variant: variant)
         let combined = try b.buffer(4096 + 1, writable: true, fill: 0xEE)
@@ -119,9 +119,8 @@ import Glibc
     }
 
     /// Four queues, each driven by its own thread with requests in flight, on disjoint regions.
-    @Test(arguments: [RingVariant(packed: false, eventIndex: true, indirect: true),
-                      RingVariant(packed: true, eventIndex: true, indirect: true)])
-    func multiqueueConcurrentRequests(variant: RingVariant) throws {
+    @Test(arguments: HarnessVariant.all.filter { $0.eventIndex && $0.indirect })
+    func multiqueueConcurrentRequests(variant: HarnessVariant) throws {
         let image = try TempImage(size: 4 << 20, seed: 11)
         var drive = DriveConfiguration(path: image.path)
         drive.queues = 4
@@ -134,14 +133,14 @@ import Glibc
         let regionSize = 1 << 20, chunk = 16 << 10
         let memory = h.memory
         let drivers = h.drivers
-        let device = h.device
+        let transport = UncheckedBox(h.transport)
         let results = Mutex<[Bool]>([])
         var threads: [HostThread] = []
         for q in 0..<4 {
-            let dataBase = RingVariantHarness<BlockDevice<DriveBackend>>.ramBase + (32 << 20) + UInt64(q) * (4 << 20)
+            let dataBase = TransportHarness<BlockDevice<DriveBackend>>.ramBase + (32 << 20) + UInt64(q) * (4 << 20)
             let driver = UncheckedBox(drivers[q])
             threads.append(HostThread {
-                let r = (try? QueueLoad.run(queue: q, driver: driver.value, device: device, memory: memory,
+                let r = (try? QueueLoad.run(queue: q, driver: driver.value, transport: transport.value, memory: memory,
                                             dataBase: dataBase, diskBase: q * regionSize, regionSize: regionSize,
                                             chunk: chunk)) ?? false
                 results.withLock { $0.append(r) }
@@ -167,7 +166,7 @@ struct UncheckedBox<T>: @unchecked Sendable {
 
 /// One thread's load on one queue for the multiqueue test.
 enum QueueLoad {
-    static func run(queue: Int, driver: GuestDriver, device: BlockDevice<DriveBackend>, memory: GuestMemory,
+    static func run(queue: Int, driver: GuestDriver, transport: any VirtioTransportDriver, memory: GuestMemory,
                     dataBase: UInt64, diskBase: Int, regionSize: Int, chunk: Int) throws -> Bool {
         let chunks = regionSize / chunk
         let depth = 8
@@ -175,7 +174,7 @@ enum QueueLoad {
         func slotBase(_ s: Int) -> UInt64 { dataBase + UInt64(s) * UInt64(chunk + 4096) }
         var next = 0, done = 0
         var good = true
-        let deadline = RingVariantHarness<BlockDevice<DriveBackend>>.now() + 30
+        let deadline = monotonicSeconds() + 30
         for phase in 0..<2 {
             next = 0; done = 0
             var free = Array(0..<depth)
@@ -192,7 +191,7 @@ enum QueueLoad {
                                    GuestBuffer(address: data, length: UInt32(chunk), deviceWritable: phase == 1),
                                    GuestBuffer(address: data + UInt64(chunk), length: 1, deviceWritable: true)]
                     _ = buffers.withUnsafeBufferPointer { driver.add($0, token: UInt32(s)) }
-                    if driver.kickPrepare() { device.notify(queue: queue) }
+                    if driver.kickPrepare() { transport.kick(queue) }
                     next += 1
                 }
                 if let used = driver.getBuf() {
@@ -207,7 +206,7 @@ enum QueueLoad {
                     free.append(s)
                     done += 1
                 } else {
-                    guard RingVariantHarness<BlockDevice<DriveBackend>>.now() < deadline else { return false }
+                    guard monotonicSeconds() < deadline else { return false }
                     sched_yield()
                 }
             }

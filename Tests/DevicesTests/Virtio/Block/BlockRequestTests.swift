@@ -7,9 +7,10 @@ import VirtioDriver
 /// Config space, features, GET_ID, read-only and snapshot drives, and every malformed request:
 /// each bad request gets its defined answer and leaves the image's bytes unchanged.
 @Suite struct BlockRequestTests {
-    @Test func configSpaceAndFeatures() throws {
+    @Test(arguments: HarnessVariant.basic)
+    func configSpaceAndFeatures(variant: HarnessVariant) throws {
         let image = try TempImage(size: (1 << 20) + 100, seed: 1)
-        let (h, _) = try makeBlockHarness(DriveConfiguration(path: image.path), variant: RingVariant.all[0])
+        let (h, _) = try makeBlockHarness(DriveConfiguration(path: image.path), variant: variant)
         #expect(h.device.deviceID == .block)
         #expect(h.readConfig(UInt64.self, at: 0) == UInt64((1 << 20) / 512))
         #expect(h.readConfig(UInt32.self, at: 12) == 254)
@@ -25,8 +26,8 @@ import VirtioDriver
         #expect(h.readConfig(UInt32.self, at: 0) == UInt32((1 << 20) / 512))
     }
 
-    @Test(arguments: RingVariant.all)
-    func getIDAnswersTheSerial(variant: RingVariant) throws {
+    @Test(arguments: HarnessVariant.all)
+    func getIDAnswersTheSerial(variant: HarnessVariant) throws {
         let image = try TempImage(size: 1 << 20, seed: 1)
         let drive = try DriveConfiguration(parsing: "file=\(image.path),serial=XEMU-DISK-0042")
         let (h, b) = try makeBlockHarness(drive, variant: variant)
@@ -38,8 +39,8 @@ import VirtioDriver
         #expect(try b.bytes(id) == Array("XEMU-DISK-0042".utf8) + [UInt8](repeating: 0, count: 6))
     }
 
-    @Test(arguments: RingVariant.all)
-    func readOnlyDriveRefusesWritesAndKeepsTheImage(variant: RingVariant) throws {
+    @Test(arguments: HarnessVariant.all)
+    func readOnlyDriveRefusesWritesAndKeepsTheImage(variant: HarnessVariant) throws {
         let image = try TempImage(size: 1 << 20, seed: 2)
         let before = image.hash
         let (h, b) = try makeBlockHarness(try DriveConfiguration(parsing: "file=\(image.path),readonly=on"), variant: variant)
@@ -65,8 +66,8 @@ import VirtioDriver
         #expect(image.hash == before)
     }
 
-    @Test(arguments: RingVariant.all)
-    func snapshotDriveWritesOnlyItsOverlay(variant: RingVariant) throws {
+    @Test(arguments: HarnessVariant.all)
+    func snapshotDriveWritesOnlyItsOverlay(variant: HarnessVariant) throws {
         let image = try TempImage(size: 1 << 20, seed: 4)
         let before = image.hash
         let (h, b) = try makeBlockHarness(try DriveConfiguration(parsing: "file=\(image.path),snapshot=on"), variant: variant)
@@ -154,8 +155,8 @@ import VirtioDriver
         },
     ]
 
-    @Test(arguments: RingVariant.all, badRequests)
-    func badRequestGetsItsAnswerWithoutTouchingTheImage(variant: RingVariant, bad: BadRequest) throws {
+    @Test(arguments: HarnessVariant.all, badRequests)
+    func badRequestGetsItsAnswerWithoutTouchingTheImage(variant: HarnessVariant, bad: BadRequest) throws {
         let image = try TempImage(size: 1 << 20, seed: 5)
         let before = image.hash
         let (h, b) = try makeBlockHarness(DriveConfiguration(path: image.path), variant: variant)
@@ -182,11 +183,12 @@ import VirtioDriver
         #expect(image.hash == before)
     }
 
-    @Test func discardAndWriteZeroesWithoutTheFeatureAreUnsupported() throws {
+    @Test(arguments: HarnessVariant.basic)
+    func discardAndWriteZeroesWithoutTheFeatureAreUnsupported(variant: HarnessVariant) throws {
         let image = try TempImage(size: 1 << 20, seed: 6)
         let before = image.hash
         let features = ~(BlockFeature.discard | BlockFeature.writeZeroes)
-        let (h, b) = try makeBlockHarness(DriveConfiguration(path: image.path), variant: RingVariant.all[0], driverFeatures: features)
+        let (h, b) = try makeBlockHarness(DriveConfiguration(path: image.path), variant: variant, driverFeatures: features)
         for type in [Blk.typeDiscard, Blk.typeWriteZeroes] {
             let status = try b.status()
             _ = try h.roundTrip([try b.header(type: type, sector: 0), try b.ranges([(0, 8, 0)]), status])
@@ -196,27 +198,28 @@ import VirtioDriver
         #expect(image.hash == before)
     }
 
-    @Test func corruptRingAsksForReset() throws {
+    @Test(arguments: HarnessVariant.basic.filter { !$0.packed })
+    func corruptRingAsksForReset(variant: HarnessVariant) throws {
         let image = try TempImage(size: 1 << 20, seed: 8)
-        let (h, _) = try makeBlockHarness(DriveConfiguration(path: image.path), variant: RingVariant.all[0])
+        let (h, _) = try makeBlockHarness(DriveConfiguration(path: image.path), variant: variant)
         // Split ring: an avail index more than a queue size ahead of the device.
         let avail = h.drivers[0].layout.driverArea
         try h.memory.write(UInt16(1000), at: avail + 2)
-        h.device.notify(queue: 0)
-        let deadline = RingVariantHarness<BlockDevice<DriveBackend>>.now() + 5
-        while h.interrupts.needsReset == 0, RingVariantHarness<BlockDevice<DriveBackend>>.now() < deadline {}
-        #expect(h.interrupts.needsReset == 1)
+        h.kick(0)
+        #expect(h.waitNeedsReset())
+        #expect(h.configInterrupts == 1)
         h.reset()
     }
 
     /// A serial given in code (not through `--drive`) longer than 20 bytes is cut to 20.
-    @Test func longSerialIsCutToTwentyBytes() throws {
+    @Test(arguments: HarnessVariant.basic)
+    func longSerialIsCutToTwentyBytes(variant: HarnessVariant) throws {
         let image = try TempImage(size: 1 << 20, seed: 9)
         let device = BlockDevice(backend: try RawFileBackend(path: image.path, readOnly: true), serial: "disk-é-é-é-é-é-é-é-é-é")
-        let h = try RingVariantHarness(device: device, variant: RingVariant.all[0])
-        let header = try h.allocate(16)
+        let h = try TransportHarness(device: device, variant: variant)
+        let header = h.allocate(16)
         try h.memory.write(Blk.typeGetID, at: header)
-        let id = try h.allocate(20), status = try h.allocate(1)
+        let id = h.allocate(20), status = h.allocate(1)
         let used = try h.roundTrip([GuestBuffer(address: header, length: 16, deviceWritable: false),
                                     GuestBuffer(address: id, length: 20, deviceWritable: true),
                                     GuestBuffer(address: status, length: 1, deviceWritable: true)])

@@ -55,11 +55,11 @@ enum Blk {
 /// Builds virtio-blk requests in the harness's guest RAM, Linux-style by default (header,
 /// data segments, status in its own buffer).
 struct BlockRequestBuilder {
-    let harness: RingVariantHarness<BlockDevice<DriveBackend>>
+    let harness: TransportHarness<BlockDevice<DriveBackend>>
     var memory: GuestMemory { harness.memory }
 
     func header(type: UInt32, sector: UInt64) throws -> GuestBuffer {
-        let a = try harness.allocate(16)
+        let a = harness.allocate(16)
         try memory.write(type, at: a)
         try memory.write(UInt32(0), at: a + 4)
         try memory.write(sector, at: a + 8)
@@ -68,13 +68,13 @@ struct BlockRequestBuilder {
 
     /// A status byte preset to 0xFF so a test sees whether the device wrote it.
     func status() throws -> GuestBuffer {
-        let a = try harness.allocate(1)
+        let a = harness.allocate(1)
         try memory.write(UInt8(0xFF), at: a)
         return GuestBuffer(address: a, length: 1, deviceWritable: true)
     }
 
     func data(_ bytes: [UInt8], writable: Bool) throws -> GuestBuffer {
-        let a = try harness.allocate(bytes.count)
+        let a = harness.allocate(bytes.count)
         try memory.write(bytes, at: a)
         return GuestBuffer(address: a, length: UInt32(bytes.count), deviceWritable: writable)
     }
@@ -114,9 +114,9 @@ struct BlockRequestBuilder {
 }
 
 /// A harness around a block device on a drive, ready to build requests.
-func makeBlockHarness(_ drive: DriveConfiguration, variant: RingVariant, workers: Int = 4,
-                      driverFeatures: UInt64 = .max) throws -> (RingVariantHarness<BlockDevice<DriveBackend>>, BlockRequestBuilder) {
+func makeBlockHarness(_ drive: DriveConfiguration, variant: HarnessVariant, workers: Int = 4,
+                      driverFeatures: UInt64 = .max) throws -> (TransportHarness<BlockDevice<DriveBackend>>, BlockRequestBuilder) {
     let device = try BlockDevice(drive: drive, workersPerQueue: workers)
-    let harness = try RingVariantHarness(device: device, variant: variant, driverFeatures: driverFeatures)
+    let harness = try TransportHarness(device: device, variant: variant, driverFeatures: driverFeatures)
     return (harness, BlockRequestBuilder(harness: harness))
 }

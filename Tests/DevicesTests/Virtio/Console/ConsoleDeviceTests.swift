@@ -23,13 +23,13 @@ final class SlowCharBackend: CharBackend, @unchecked Sendable {
 @Suite struct ConsoleDeviceTests {
     static let receive = 0, transmit = 1
 
-    @Test(arguments: RingVariant.all)
-    func guestOutputReachesTheBackend(variant: RingVariant) throws {
+    @Test(arguments: HarnessVariant.all)
+    func guestOutputReachesTheBackend(variant: HarnessVariant) throws {
         let backend = FakeCharBackend()
-        let h = try RingVariantHarness(device: ConsoleDevice(backend: backend), variant: variant)
+        let h = try TransportHarness(device: ConsoleDevice(backend: backend), variant: variant)
         #expect(h.device.deviceID == .console)
         let hello = Array("hello, ".utf8), world = Array("world\n".utf8)
-        let a = try h.allocate(hello.count), b = try h.allocate(world.count)
+        let a = h.allocate(hello.count), b = h.allocate(world.count)
         try h.memory.write(hello, at: a)
         try h.memory.write(world, at: b)
         let used = try h.roundTrip(queue: Self.transmit, [GuestBuffer(address: a, length: UInt32(hello.count), deviceWritable: false),
@@ -38,10 +38,10 @@ final class SlowCharBackend: CharBackend, @unchecked Sendable {
         #expect(backend.output == hello + world)
     }
 
-    @Test(arguments: [RingVariant.all[0], RingVariant.all[4]])
-    func slowHostAppliesBackpressureAndLosesNothing(variant: RingVariant) throws {
+    @Test(arguments: HarnessVariant.basic)
+    func slowHostAppliesBackpressureAndLosesNothing(variant: HarnessVariant) throws {
         let backend = SlowCharBackend()
-        let h = try RingVariantHarness(device: ConsoleDevice(backend: backend), variant: variant)
+        let h = try TransportHarness(device: ConsoleDevice(backend: backend), variant: variant)
         var expected: [UInt8] = []
         var endOfLine: [Int] = []
         var completed = 0
@@ -50,7 +50,7 @@ final class SlowCharBackend: CharBackend, @unchecked Sendable {
         while completed < 300 {
             while next < 300 {
                 let line = Array("line \(next)\n".utf8)
-                let address = try h.allocate(line.count)
+                let address = h.allocate(line.count)
                 try h.memory.write(line, at: address)
                 guard h.submit(queue: Self.transmit, [GuestBuffer(address: address, length: UInt32(line.count), deviceWritable: false)],
                                token: UInt32(next)) else { break }
@@ -66,58 +66,59 @@ final class SlowCharBackend: CharBackend, @unchecked Sendable {
         #expect(backend.output == expected)
     }
 
-    @Test(arguments: RingVariant.all)
-    func hostInputFillsReceiveBuffers(variant: RingVariant) throws {
+    @Test(arguments: HarnessVariant.all)
+    func hostInputFillsReceiveBuffers(variant: HarnessVariant) throws {
         let backend = FakeCharBackend()
-        let h = try RingVariantHarness(device: ConsoleDevice(backend: backend), variant: variant)
+        let h = try TransportHarness(device: ConsoleDevice(backend: backend), variant: variant)
         // Input typed before the guest has a buffer waits for one.
         backend.type(Array("abc".utf8))
         usleep(2000)
-        let first = GuestBuffer(address: try h.allocate(8), length: 8, deviceWritable: true)
+        let first = GuestBuffer(address: h.allocate(8), length: 8, deviceWritable: true)
         let used = try h.roundTrip(queue: Self.receive, [first])
         #expect(used.length == 3)
         #expect(try h.memory.bytes(at: first.address, count: 3) == Array("abc".utf8))
         // A buffer waiting before the input arrives.
-        let second = GuestBuffer(address: try h.allocate(4), length: 4, deviceWritable: true)
+        let second = GuestBuffer(address: h.allocate(4), length: 4, deviceWritable: true)
         #expect(h.submit(queue: Self.receive, [second], token: 2))
         backend.type(Array("xyz12".utf8))
         let got = try h.waitUsed(queue: Self.receive, count: 1)
         #expect(got[0].length == 4)
         #expect(try h.memory.bytes(at: second.address, count: 4) == Array("xyz1".utf8))
         // The rest waits in the device for the next buffer.
-        let third = GuestBuffer(address: try h.allocate(4), length: 4, deviceWritable: true)
+        let third = GuestBuffer(address: h.allocate(4), length: 4, deviceWritable: true)
         #expect(try h.roundTrip(queue: Self.receive, [third], token: 3).length == 1)
         #expect(try h.memory.read(UInt8.self, at: third.address) == UInt8(ascii: "2"))
-        #expect(h.interrupts.used(queue: Self.receive) > 0)
+        #expect(h.usedInterrupts(queue: Self.receive) > 0)
     }
 
-    @Test func sizeFeatureAndResize() throws {
-        let h = try RingVariantHarness(device: ConsoleDevice(backend: FakeCharBackend(), size: (columns: 132, rows: 43)),
-                                        variant: RingVariant.all[0])
+    @Test(arguments: HarnessVariant.basic)
+    func sizeFeatureAndResize(variant: HarnessVariant) throws {
+        let h = try TransportHarness(device: ConsoleDevice(backend: FakeCharBackend(), size: (columns: 132, rows: 43)),
+                                     variant: variant)
         #expect(h.features & ConsoleDevice.featureSize != 0)
         #expect(h.readConfig(UInt16.self, at: 0) == 132)
         #expect(h.readConfig(UInt16.self, at: 2) == 43)
         #expect(h.readConfig(UInt32.self, at: 4) == 1)
         h.device.resize(columns: 80, rows: 25)
         #expect(h.readConfig(UInt32.self, at: 0) == 80 | 25 << 16)
-        #expect(h.interrupts.configChanges == 1)
+        #expect(h.configInterrupts == 1)
         let plain = ConsoleDevice(backend: FakeCharBackend())
         #expect(plain.deviceFeatures & ConsoleDevice.featureSize == 0)
     }
 
-    @Test(arguments: RingVariant.all)
-    func hostileChainsAreCompletedWithoutOutput(variant: RingVariant) throws {
+    @Test(arguments: HarnessVariant.all)
+    func hostileChainsAreCompletedWithoutOutput(variant: HarnessVariant) throws {
         let backend = FakeCharBackend()
-        let h = try RingVariantHarness(device: ConsoleDevice(backend: backend), variant: variant)
+        let h = try TransportHarness(device: ConsoleDevice(backend: backend), variant: variant)
         // Transmit with only device-writable buffers: nothing to send.
-        let w = GuestBuffer(address: try h.allocate(16), length: 16, deviceWritable: true)
+        let w = GuestBuffer(address: h.allocate(16), length: 16, deviceWritable: true)
         #expect(try h.roundTrip(queue: Self.transmit, [w]).length == 0)
         #expect(backend.output.isEmpty)
         // Receive with only readable buffers: the input stays for a proper buffer.
         backend.type([0x41])
-        let r = GuestBuffer(address: try h.allocate(4), length: 4, deviceWritable: false)
+        let r = GuestBuffer(address: h.allocate(4), length: 4, deviceWritable: false)
         #expect(try h.roundTrip(queue: Self.receive, [r], token: 2).length == 0)
-        let good = GuestBuffer(address: try h.allocate(4), length: 4, deviceWritable: true)
+        let good = GuestBuffer(address: h.allocate(4), length: 4, deviceWritable: true)
         #expect(try h.roundTrip(queue: Self.receive, [good], token: 3).length == 1)
         #expect(try h.memory.read(UInt8.self, at: good.address) == 0x41)
     }

@@ -57,7 +57,7 @@ import VirtioDriver
         #expect(query(tablet, 0x11, UInt8(InputEvent.typeRepeat)).isEmpty)
     }
 
-    func events(_ harness: VirtioDeviceHarness<InputDevice>) throws -> [InputEvent] {
+    func events(_ harness: TransportHarness<InputDevice>) throws -> [InputEvent] {
         var result: [InputEvent] = []
         while let used = harness.takeUsed(queue: 0) {
             let bytes = try harness.written(used)
@@ -70,36 +70,36 @@ import VirtioDriver
         return result
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func eventsArriveAsReportsEndedBySynReport(options: HarnessOptions) throws {
-        let harness = try VirtioDeviceHarness(device: InputDevice.tablet(), options: options)
-        for _ in 0..<8 { try harness.addWritable(queue: 0, lengths: [8]) }
+    @Test(arguments: HarnessVariant.all)
+    func eventsArriveAsReportsEndedBySynReport(options: HarnessVariant) throws {
+        let harness = try TransportHarness(device: InputDevice.tablet(), variant: options)
+        for _ in 0..<8 { harness.addWritable(queue: 0, lengths: [8]) }
         #expect(harness.device.movePointer(x: 100, y: 40000))
         #expect(harness.device.key(InputCode.buttonLeft, pressed: true))
         let got = try events(harness)
         #expect(got == [.absolute(InputCode.absX, 100), .absolute(InputCode.absY, 0x7FFF), .syncReport,
                         .key(InputCode.buttonLeft, pressed: true), .syncReport])
-        #expect(harness.interrupts.used(0) > 0)
-        #expect(harness.interrupts.needsReset == 0)
+        #expect(harness.usedInterrupts(queue: 0) > 0)
+        #expect(!harness.needsReset)
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func eventsWaitForBuffersAndFullBacklogDropsWholeReports(options: HarnessOptions) throws {
-        let harness = try VirtioDeviceHarness(device: InputDevice.keyboard(), options: options)
+    @Test(arguments: HarnessVariant.all)
+    func eventsWaitForBuffersAndFullBacklogDropsWholeReports(options: HarnessVariant) throws {
+        let harness = try TransportHarness(device: InputDevice.keyboard(), variant: options)
         let keyboard = harness.device
         #expect(keyboard.key(30, pressed: true))
         #expect(keyboard.key(30, pressed: false))
         #expect(keyboard.backlogCount == 4)
         // The driver posts two buffers: the first report goes, the second waits.
-        try harness.addWritable(queue: 0, lengths: [8])
-        try harness.addWritable(queue: 0, lengths: [8])
+        harness.addWritable(queue: 0, lengths: [8])
+        harness.addWritable(queue: 0, lengths: [8])
         #expect(try events(harness) == [.key(30, pressed: true), .syncReport])
         #expect(keyboard.backlogCount == 2)
         // A buffer too short for an event comes back empty; the event waits.
-        try harness.addWritable(queue: 0, lengths: [4])
+        harness.addWritable(queue: 0, lengths: [4])
         let short = try #require(harness.takeUsed(queue: 0))
         #expect(short.length == 0)
-        for _ in 0..<2 { try harness.addWritable(queue: 0, lengths: [8]) }
+        for _ in 0..<2 { harness.addWritable(queue: 0, lengths: [8]) }
         #expect(try events(harness) == [.key(30, pressed: false), .syncReport])
         // Fill the backlog: 512 two-event reports fill its 1024 slots; the next is dropped whole.
         for _ in 0..<(InputDevice.backlogCapacity / 2) { keyboard.key(2, pressed: true) }
@@ -109,9 +109,9 @@ import VirtioDriver
         #expect(keyboard.backlogCount % 2 == 0)
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func statusQueueSetsLEDs(options: HarnessOptions) throws {
-        let harness = try VirtioDeviceHarness(device: InputDevice.keyboard(), options: options)
+    @Test(arguments: HarnessVariant.all)
+    func statusQueueSetsLEDs(options: HarnessVariant) throws {
+        let harness = try TransportHarness(device: InputDevice.keyboard(), variant: options)
         func led(_ code: UInt8, _ on: UInt8) -> [UInt8] { [0x11, 0, code, 0, on, 0, 0, 0] }
         try harness.addReadable(queue: 1, led(1, 1))
         try harness.addReadable(queue: 1, led(0, 1), cuts: [3])
@@ -126,13 +126,14 @@ import VirtioDriver
         #expect(completed == 3)
     }
 
-    @Test func resetForgetsQueuesAndBacklog() throws {
-        let harness = try VirtioDeviceHarness(device: InputDevice.keyboard(), options: HarnessOptions.all[0])
+    @Test(arguments: HarnessVariant.basic)
+    func resetForgetsQueuesAndBacklog(variant: HarnessVariant) throws {
+        let harness = try TransportHarness(device: InputDevice.keyboard(), variant: variant)
         harness.device.key(30, pressed: true)
-        harness.device.reset()
+        harness.reset()
         #expect(harness.device.backlogCount == 0)
-        try harness.addWritable(queue: 0, lengths: [8])
-        harness.device.notify(queue: 0)
+        harness.addWritable(queue: 0, lengths: [8])
+        harness.kick(0)
         #expect(harness.takeUsed(queue: 0) == nil)
     }
 }

@@ -9,7 +9,7 @@ import VirtioDriver
 
 /// virtio-net over a loopback backend: the device's own work, without slirp.
 @Suite struct NetDeviceTests {
-    func makeRig(options: HarnessOptions, driverFeatures: UInt64 = .max) throws -> (NetRig<LoopbackBackend>, EventLoop) {
+    func makeRig(options: HarnessVariant, driverFeatures: UInt64 = .max) throws -> (NetRig<LoopbackBackend>, EventLoop) {
         let loop = try EventLoop(clock: .host())
         loop.start()
         let backend = LoopbackBackend(eventLoop: loop)
@@ -38,24 +38,22 @@ import VirtioDriver
         #expect(custom.readConfig(offset: 6, size: 2) == 1)
     }
 
-    @Test(arguments: [false, true])
-    func onlyALegacyDriverWritesTheMAC(legacy: Bool) throws {
-        let loop = try EventLoop(clock: .host())
-        let device = NetDevice(backend: LoopbackBackend(eventLoop: loop))
-        let memory = try GuestMemory(base: 0x4000_0000, size: 1 << 20)
-        device.activate(VirtioActivation(features: legacy ? NetFeature.mac : VirtioFeature.version1 | NetFeature.mac,
-                                         queues: [nil, nil], memory: memory, interrupts: RecordingInterrupts()))
-        device.writeConfig(offset: 0, size: 4, value: 0x0403_0202)
-        device.writeConfig(offset: 4, size: 4, value: 0xFFFF_0605)   // status half is read-only
-        let expected: [UInt64] = legacy ? [0x02, 0x02, 0x03, 0x04, 0x05, 0x06] : [0x52, 0x54, 0x00, 0x12, 0x34, 0x56]
-        #expect((0..<6).map { device.readConfig(offset: $0, size: 1) } == expected)
-        #expect(device.readConfig(offset: 6, size: 2) == 1)
-        device.reset()
-        #expect(device.readConfig(offset: 0, size: 1) == 0x52)
+    @Test(arguments: [HarnessTransport.mmioLegacy, .mmio, .pci])
+    func onlyALegacyDriverWritesTheMAC(transport: HarnessTransport) throws {
+        let (rig, loop) = try makeRig(options: HarnessVariant(transport: transport), driverFeatures: NetFeature.mac)
+        defer { loop.stop() }
+        let h = rig.harness
+        h.writeConfig(UInt32(0x0403_0202), at: 0)
+        h.writeConfig(UInt32(0xFFFF_0605), at: 4)   // status half is read-only
+        let expected: [UInt8] = transport == .mmioLegacy ? [0x02, 0x02, 0x03, 0x04, 0x05, 0x06] : [0x52, 0x54, 0x00, 0x12, 0x34, 0x56]
+        #expect((0..<6).map { h.readConfig(UInt8.self, at: $0) } == expected)
+        #expect(h.readConfig(UInt16.self, at: 6) == 1)
+        h.reset()
+        #expect(h.readConfig(UInt8.self, at: 0) == 0x52)
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func transmitStripsTheHeaderAndCompletesChecksums(options: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all)
+    func transmitStripsTheHeaderAndCompletesChecksums(options: HarnessVariant) throws {
         let (rig, loop) = try makeRig(options: options)
         defer { loop.stop() }
         let backend = rig.device.backend
@@ -72,11 +70,11 @@ import VirtioDriver
                                   flags: Packet.tcpACK, Array("odd".utf8))
         #expect(sent[1] == expected)
         #expect(rig.device.metrics.txFrames == 2)
-        #expect(rig.harness.interrupts.used(1) > 0)
+        #expect(rig.harness.usedInterrupts(queue: 1) > 0)
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func badTransmitFramesAreDroppedAndCounted(options: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all)
+    func badTransmitFramesAreDroppedAndCounted(options: HarnessVariant) throws {
         let (rig, loop) = try makeRig(options: options)
         defer { loop.stop() }
         try rig.send([UInt8](repeating: 1, count: 1600))                           // larger than MTU
@@ -84,7 +82,7 @@ import VirtioDriver
         try rig.send(Self.sampleFrame, header: [1, 0, 0, 0, 0, 0, 0x10, 0x27, 0, 0, 0, 0])   // csum_start past the end
         try rig.send(Self.sampleFrame, header: [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])        // GSO not offered
         // A transmit chain holding only writable buffers, then a good frame.
-        try #require(try rig.harness.addWritable(queue: 1, lengths: [64]) != nil)
+        try #require(rig.harness.addWritable(queue: 1, lengths: [64]) != nil)
         try rig.send(Self.sampleFrame)
         try rig.waitTransmitted(6)
         rig.device.backend.settle()
@@ -93,11 +91,11 @@ import VirtioDriver
         #expect(metrics.txMalformed == 4)
         #expect(metrics.txFrames == 1)
         #expect(rig.device.backend.sent == [Self.sampleFrame])
-        #expect(rig.harness.interrupts.needsReset == 0)
+        #expect(!rig.harness.needsReset)
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func framesWaitForBuffersInABoundedQueue(options: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all)
+    func framesWaitForBuffersInABoundedQueue(options: HarnessVariant) throws {
         let (rig, loop) = try makeRig(options: options)
         defer { loop.stop() }
         let backend = rig.device.backend
@@ -119,8 +117,8 @@ import VirtioDriver
         #expect(try rig.receive()?.frame == frames[299])
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func mergeableBuffersCarryOneFrameOverSeveralChains(options: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all)
+    func mergeableBuffersCarryOneFrameOverSeveralChains(options: HarnessVariant) throws {
         let (rig, loop) = try makeRig(options: options)
         defer { loop.stop() }
         let frame = Packet.ethernet(to: Packet.guestMAC, from: Packet.gatewayMAC, type: 0x88B5,
@@ -136,43 +134,43 @@ import VirtioDriver
         #expect(rig.device.metrics.rxFrames == 1)
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func withoutMergeableAFrameMustFitOneChain(options: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all)
+    func withoutMergeableAFrameMustFitOneChain(options: HarnessVariant) throws {
         let (rig, loop) = try makeRig(options: options, driverFeatures: ~NetFeature.mergeableRxBuffers)
         defer { loop.stop() }
         let frame = Packet.ethernet(to: Packet.guestMAC, from: Packet.gatewayMAC, type: 0x88B5, [UInt8](repeating: 7, count: 1000))
         try rig.postReceive(count: 1, size: 512)
         rig.device.backend.inject([frame])
-        let small = try #require(rig.harness.waitUsed(queue: 0))
+        let small = try #require(rig.harness.nextUsed(queue: 0))
         #expect(small.length == 0)
         #expect(rig.device.metrics.rxTooLarge == 1)
         // A chain of two buffers (header, then data), as Linux's big-packet mode posts.
-        try #require(try rig.harness.addWritable(queue: 0, lengths: [12, 1514]) != nil)
+        try #require(rig.harness.addWritable(queue: 0, lengths: [12, 1514]) != nil)
         rig.device.backend.inject([frame])
-        let used = try #require(rig.harness.waitUsed(queue: 0))
+        let used = try #require(rig.harness.nextUsed(queue: 0))
         let bytes = try rig.harness.written(used)
         #expect(Array(bytes.dropFirst(12)) == frame)
         #expect(bytes[10] == 1)   // num_buffers is 1 for a VERSION_1 driver
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func unusableReceiveChainsComeBackEmpty(options: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all)
+    func unusableReceiveChainsComeBackEmpty(options: HarnessVariant) throws {
         let (rig, loop) = try makeRig(options: options)
         defer { loop.stop() }
         try #require(try rig.harness.addReadable(queue: 0, [UInt8](repeating: 0, count: 64)) != nil)
-        try #require(try rig.harness.addWritable(queue: 0, lengths: [8]) != nil)
+        try #require(rig.harness.addWritable(queue: 0, lengths: [8]) != nil)
         try rig.postReceive(count: 1)
         let frame = Packet.ethernet(to: Packet.guestMAC, from: Packet.gatewayMAC, type: 0x88B5, [UInt8](repeating: 3, count: 50))
         rig.device.backend.inject([frame])
-        for _ in 0..<2 { #expect(try #require(rig.harness.waitUsed(queue: 0)).length == 0) }
-        let used = try #require(rig.harness.waitUsed(queue: 0))
+        for _ in 0..<2 { #expect(try #require(rig.harness.nextUsed(queue: 0)).length == 0) }
+        let used = try #require(rig.harness.nextUsed(queue: 0))
         #expect(Array(try rig.harness.written(used).dropFirst(12)) == frame)
         #expect(rig.device.metrics.rxBadBuffers == 2)
-        #expect(rig.harness.interrupts.needsReset == 0)
+        #expect(!rig.harness.needsReset)
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func aBadChainInsideAMergeableFrameCountsAsOneOfItsBuffers(options: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all)
+    func aBadChainInsideAMergeableFrameCountsAsOneOfItsBuffers(options: HarnessVariant) throws {
         let (rig, loop) = try makeRig(options: options)
         defer { loop.stop() }
         try rig.postReceive(count: 1, size: 512)
@@ -187,18 +185,16 @@ import VirtioDriver
         #expect(rig.device.metrics.rxBadBuffers == 1)
     }
 
-    @Test func aCorruptRingAsksForAReset() throws {
-        let (rig, loop) = try makeRig(options: HarnessOptions.all[0])
+    @Test(arguments: HarnessVariant.basic.filter { !$0.packed })
+    func aCorruptRingAsksForAReset(options: HarnessVariant) throws {
+        let (rig, loop) = try makeRig(options: options)
         defer { loop.stop() }
         // The transmit queue's available index jumps past the queue size.
         let availIndex = rig.harness.drivers[1].layout.driverArea + 2
         try rig.harness.memory.write(UInt16(1000), at: availIndex)
-        rig.device.notify(queue: 1)
-        let deadline = VirtioDeviceHarness<NetDevice<LoopbackBackend>>.now() + 5
-        while rig.harness.interrupts.needsReset == 0, VirtioDeviceHarness<NetDevice<LoopbackBackend>>.now() < deadline {
-            usleep(200)
-        }
-        #expect(rig.harness.interrupts.needsReset == 1)
+        rig.harness.kick(1)
+        #expect(rig.harness.waitNeedsReset())
+        #expect(rig.harness.configInterrupts == 1)
         // Receiving still works on the other queue.
         try rig.postReceive(count: 1)
         let frame = Packet.ethernet(to: Packet.guestMAC, from: Packet.gatewayMAC, type: 0x88B5, [UInt8](repeating: 9, count: 40))
@@ -206,15 +202,16 @@ import VirtioDriver
         #expect(try rig.receive()?.frame == frame)
     }
 
-    @Test func resetStopsDeliveryAndDropsWaitingFrames() throws {
-        let (rig, loop) = try makeRig(options: HarnessOptions.all[0])
+    @Test(arguments: HarnessVariant.basic)
+    func resetStopsDeliveryAndDropsWaitingFrames(options: HarnessVariant) throws {
+        let (rig, loop) = try makeRig(options: options)
         defer { loop.stop() }
         let frame = Packet.ethernet(to: Packet.guestMAC, from: Packet.gatewayMAC, type: 0x88B5, [UInt8](repeating: 3, count: 50))
         rig.device.backend.inject([frame, frame])
-        rig.device.reset()
+        rig.harness.reset()
         try rig.postReceive(count: 4)
         rig.device.backend.inject([frame])
-        #expect(rig.harness.waitUsed(queue: 0, timeout: 0.05) == nil)
+        #expect(rig.harness.nextUsed(queue: 0, timeout: 0.05) == nil)
         #expect(rig.device.metrics.rxNotReady == 1)
     }
 }

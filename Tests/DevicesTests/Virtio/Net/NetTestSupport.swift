@@ -37,20 +37,20 @@ final class LoopbackBackend: NetBackend, @unchecked Sendable {
 
 /// A net device behind the harness, with helpers that play a guest driver's net side.
 final class NetRig<Backend: NetBackend> {
-    let harness: VirtioDeviceHarness<NetDevice<Backend>>
+    let harness: TransportHarness<NetDevice<Backend>>
     var device: NetDevice<Backend> { harness.device }
     let headerSize = 12
     var mergeable: Bool { harness.features & NetFeature.mergeableRxBuffers != 0 }
     private var receiveBufferSize = 0
 
-    init(device: NetDevice<Backend>, options: HarnessOptions, driverFeatures: UInt64 = .max) throws {
-        harness = try VirtioDeviceHarness(device: device, options: options, driverFeatures: driverFeatures)
+    init(device: NetDevice<Backend>, options: HarnessVariant, driverFeatures: UInt64 = .max) throws {
+        harness = try TransportHarness(device: device, variant: options, driverFeatures: driverFeatures)
     }
 
     /// Posts `count` receive chains of one `size`-byte buffer each.
     func postReceive(count: Int, size: Int = 1526) throws {
         receiveBufferSize = size
-        for _ in 0..<count { try #require(try harness.addWritable(queue: 0, lengths: [size]) != nil) }
+        for _ in 0..<count { try #require(harness.addWritable(queue: 0, lengths: [size]) != nil) }
     }
 
     /// Sends `frame` with a plain header (or `header`), header and frame in separate buffers.
@@ -67,14 +67,14 @@ final class NetRig<Backend: NetBackend> {
     /// The next received frame (header checked and removed, mergeable buffers joined), each
     /// used chain replaced by a fresh one; nil after `timeout` seconds.
     func receive(timeout: Double = 5) throws -> (header: [UInt8], frame: [UInt8])? {
-        guard let first = harness.waitUsed(queue: 0, timeout: timeout) else { return nil }
+        guard let first = harness.nextUsed(queue: 0, timeout: timeout) else { return nil }
         var bytes = try harness.written(first)
         try #require(bytes.count >= headerSize)
         let buffers = mergeable ? Int(UInt16(bytes[10]) | UInt16(bytes[11]) << 8) : 1
         try #require(buffers >= 1)
         try postReceive(count: 1, size: receiveBufferSize)
         for _ in 1..<buffers {
-            let next = try #require(harness.waitUsed(queue: 0, timeout: timeout))
+            let next = try #require(harness.nextUsed(queue: 0, timeout: timeout))
             bytes += try harness.written(next)
             try postReceive(count: 1, size: receiveBufferSize)
         }
@@ -83,9 +83,9 @@ final class NetRig<Backend: NetBackend> {
 
     /// The first received frame that `match` accepts, skipping others; nil after `timeout`.
     func receive<T>(timeout: Double = 5, _ match: ([UInt8]) -> T?) throws -> T? {
-        let deadline = VirtioDeviceHarness<NetDevice<Backend>>.now() + timeout
-        while VirtioDeviceHarness<NetDevice<Backend>>.now() < deadline {
-            guard let (_, frame) = try receive(timeout: deadline - VirtioDeviceHarness<NetDevice<Backend>>.now()) else { return nil }
+        let deadline = monotonicSeconds() + timeout
+        while monotonicSeconds() < deadline {
+            guard let (_, frame) = try receive(timeout: deadline - monotonicSeconds()) else { return nil }
             if let value = match(frame) { return value }
         }
         return nil
@@ -94,7 +94,7 @@ final class NetRig<Backend: NetBackend> {
     /// Waits for `count` transmit chains to come back.
     func waitTransmitted(_ count: Int) throws {
         for _ in 0..<count {
-            let used = try #require(harness.waitUsed(queue: 1))
+            let used = try #require(harness.nextUsed(queue: 1))
             #expect(used.length == 0)
         }
     }

@@ -11,7 +11,7 @@ import VirtioDriver
         let loop: EventLoop
         let rig: NetRig<SlirpBackend>
 
-        init(options: HarnessOptions, netdev: NetdevConfiguration = NetdevConfiguration()) throws {
+        init(options: HarnessVariant, netdev: NetdevConfiguration = NetdevConfiguration()) throws {
             loop = try EventLoop(clock: .host())
             loop.start()
             rig = try NetRig(device: NetDevice(netdev: netdev, eventLoop: loop), options: options)
@@ -19,7 +19,7 @@ import VirtioDriver
         }
 
         func finish() {
-            rig.device.reset()
+            rig.harness.reset()
             rig.device.backend.close()
             loop.stop()
         }
@@ -39,8 +39,8 @@ import VirtioDriver
         }
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func dhcpDiscoverGetsAnOfferFor10_0_2_15(options: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all)
+    func dhcpDiscoverGetsAnOfferFor10_0_2_15(options: HarnessVariant) throws {
         let setup = try Setup(options: options)
         defer { setup.finish() }
         try setup.rig.send(Packet.dhcpDiscover(xid: 0x1234_5678))
@@ -50,8 +50,8 @@ import VirtioDriver
         #expect(setup.rig.device.backend.statistics.framesFromGuest == 1)
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func guestTCPReachesAHostListenerBothWays(options: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all)
+    func guestTCPReachesAHostListenerBothWays(options: HarnessVariant) throws {
         let setup = try Setup(options: options)
         defer { setup.finish() }
         let rig = setup.rig
@@ -91,8 +91,8 @@ import VirtioDriver
         #expect(rig.device.metrics.txMalformed == 0)
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func hostForwardReachesAGuestListener(options: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all)
+    func hostForwardReachesAGuestListener(options: HarnessVariant) throws {
         let hostPort = try LoopbackSocket.freePort()
         var netdev = NetdevConfiguration()
         netdev.hostForwards = [HostForward(transport: .tcp, hostAddress: "127.0.0.1", hostPort: hostPort,
@@ -122,8 +122,8 @@ import VirtioDriver
         #expect(client.read(count: pong.count) == pong)
     }
 
-    @Test(arguments: HarnessOptions.all)
-    func guestUDPReachesAHostSocketAndTheReplyComesBack(options: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all)
+    func guestUDPReachesAHostSocketAndTheReplyComesBack(options: HarnessVariant) throws {
         var netdev = NetdevConfiguration()
         netdev.mac = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01]
         let setup = try Setup(options: options, netdev: netdev)
@@ -156,8 +156,8 @@ import VirtioDriver
         #expect(answeredARP)
     }
 
-    @Test(arguments: [HarnessOptions.all[0], HarnessOptions.all[7]])
-    func udpHostForwardReachesTheGuest(options: HarnessOptions) throws {
+    @Test(arguments: [HarnessVariant.all[0], HarnessVariant.all[15]])
+    func udpHostForwardReachesTheGuest(options: HarnessVariant) throws {
         let hostPort = try LoopbackDatagramSocket().port
         var netdev = NetdevConfiguration()
         netdev.hostForwards = [HostForward(transport: .udp, hostAddress: "127.0.0.1", hostPort: hostPort,

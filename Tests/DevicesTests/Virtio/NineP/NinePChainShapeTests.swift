@@ -10,8 +10,8 @@ import VirtioDriver
 @Suite struct NinePChainShapeTests {
     /// Linux's zero-copy read puts an 11-byte header buffer before the user's pages, and its
     /// zero-copy write puts the data pages after the T-message header.
-    @Test(arguments: HarnessOptions.all)
-    func zeroCopyShapedChains(_ options: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all)
+    func zeroCopyShapedChains(_ options: HarnessVariant) throws {
         let fixture = try ShareFixture()
         let content = (0..<9000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
         try Data(content).write(to: URL(fileURLWithPath: fixture.share + "/data"))
@@ -29,7 +29,7 @@ import VirtioDriver
             GuestBuffer(address: page1, length: 4096, deviceWritable: true),
             GuestBuffer(address: page2, length: 4096, deviceWritable: true),
         ]))
-        let used = try #require(h.waitUsed(queue: 0))
+        let used = try #require(h.nextUsed(queue: 0))
         #expect(used == UsedBuffer(token: token, length: 11 + 8192))
         var r = try RMessage(try h.written(used))
         #expect(try r.u32() == 8192)
@@ -46,7 +46,7 @@ import VirtioDriver
             GuestBuffer(address: wData, length: UInt32(data.count), deviceWritable: false),
             GuestBuffer(address: reply, length: 11, deviceWritable: true),
         ]))
-        let wUsed = try #require(h.waitUsed(queue: 0))
+        let wUsed = try #require(h.nextUsed(queue: 0))
         #expect(wUsed.token == wToken)
         var w = try RMessage(try h.written(wUsed))
         #expect(try w.u32() == 5000)
@@ -54,11 +54,11 @@ import VirtioDriver
     }
 
     /// A hundred requests added before any is answered: each comes back once, with its tag.
-    @Test(arguments: HarnessOptions.all.filter(\.indirect))
-    func manyRequestsInFlight(_ options: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all.filter(\.indirect))
+    func manyRequestsInFlight(_ options: HarnessVariant) throws {
         let fixture = try ShareFixture()
         let device = try NinePDevice(share: ShareConfiguration(hostPath: fixture.share, tag: "t"))
-        let h = try VirtioDeviceHarness(device: device, options: options, queueSize: 128)
+        let h = try TransportHarness(device: device, variant: options, queueSize: 128)
         _ = try RMessage(try h.transact(T.version(msize: 8192).encoded, room: 8192))
         _ = try RMessage(try h.transact(T.attach(fid: 0).encoded, room: 8192))
         var tagOfToken: [UInt32: UInt16] = [:]
@@ -77,15 +77,15 @@ import VirtioDriver
         }
         var seen = Set<UInt32>()
         for _ in 0..<100 {
-            let used = try #require(h.waitUsed(queue: 0))
+            let used = try #require(h.nextUsed(queue: 0))
             let r = try RMessage(try h.written(used))
             #expect(r.type == 25)
             #expect(r.tag == tagOfToken[used.token])
             seen.insert(used.token)
         }
         #expect(seen.count == 100)
-        #expect(h.interrupts.used(0) > 0)
-        #expect(h.interrupts.needsReset == 0)
+        #expect(h.usedInterrupts(queue: 0) > 0)
+        #expect(!h.needsReset)
     }
 }
 #endif

@@ -8,10 +8,10 @@ import Testing
 /// symlink between walk and open. The canary outside the share is fingerprinted (contents,
 /// size, mode and all three times) before and after: it is never read or changed.
 @Suite struct NinePEscapeTests {
-    static let matrix = HarnessOptions.all
+    static let matrix = HarnessVariant.all
 
     /// Runs `body` against a fresh share and checks the canary and the outside directory.
-    private func guarded(_ transport: HarnessOptions, _ body: (NinePClient) throws -> Void) throws {
+    private func guarded(_ transport: HarnessVariant, _ body: (NinePClient) throws -> Void) throws {
         let fixture = try ShareFixture()
         let fm = FileManager.default
         try fm.createSymbolicLink(atPath: fixture.share + "/etc-link", withDestinationPath: "/etc")
@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func dotDotStaysAtTheRoot(_ transport: HarnessOptions) throws {
+    func dotDotStaysAtTheRoot(_ transport: HarnessVariant) throws {
         try guarded(transport) { c in
             let root = try c.getattr(0).qid
             let up = try c.walk(0, 1, ["..", "..", ".."])
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func symlinksAreNeverFollowed(_ transport: HarnessOptions) throws {
+    func symlinksAreNeverFollowed(_ transport: HarnessVariant) throws {
         try guarded(transport) { c in
             // Through a link to /etc: the link is walked as itself and cannot be entered.
             let q = try c.walk(0, 1, ["etc-link", "passwd"])
@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func renamesCannotLeave(_ transport: HarnessOptions) throws {
+    func renamesCannotLeave(_ transport: HarnessVariant) throws {
         try guarded(transport) { c in
             #expect(try c.errno(T.renameat(0, "hello.txt", 0, "../outside/hello")) == UInt32(EINVAL))
             #expect(try c.errno(T.renameat(0, "../outside/canary", 0, "got-it")) == UInt32(EINVAL))
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func directoryReplacedBySymlinkAfterWalk(_ transport: HarnessOptions) throws {
+    func directoryReplacedBySymlinkAfterWalk(_ transport: HarnessVariant) throws {
         try guarded(transport) { c in
             try c.walk(0, 1, ["sub"])
             try c.walk(0, 2, ["sub", "deeper"])

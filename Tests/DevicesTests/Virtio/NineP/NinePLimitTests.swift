@@ -9,10 +9,10 @@ import VirtioDriver
 /// A read-only share, msize and buffer bounds, the fid limit, hostile messages and chains,
 /// config space and reset.
 @Suite struct NinePLimitTests {
-    static let formats = HarnessOptions.all.filter { !$0.eventIndex && !$0.indirect }
+    static let formats = HarnessVariant.basic
 
-    @Test(arguments: HarnessOptions.all)
-    func readOnlyShareRefusesEveryChange(_ transport: HarnessOptions) throws {
+    @Test(arguments: HarnessVariant.all)
+    func readOnlyShareRefusesEveryChange(_ transport: HarnessVariant) throws {
         let c = try NinePClient(transport, readOnly: true)
         let erofs = UInt32(EROFS)
         #expect(try c.readFile(["hello.txt"]) == ShareFixture.helloText)
@@ -40,7 +40,7 @@ import VirtioDriver
     }
 
     @Test(arguments: formats)
-    func msizeBoundsReadsAndReaddir(_ transport: HarnessOptions) throws {
+    func msizeBoundsReadsAndReaddir(_ transport: HarnessVariant) throws {
         let fixture = try ShareFixture()
         let big = (0..<20000).map { UInt8(truncatingIfNeeded: $0 * 31) }
         try Data(big).write(to: URL(fileURLWithPath: fixture.share + "/big"))
@@ -76,7 +76,7 @@ import VirtioDriver
     }
 
     @Test(arguments: formats)
-    func repliesFitTheDriversBuffers(_ transport: HarnessOptions) throws {
+    func repliesFitTheDriversBuffers(_ transport: HarnessVariant) throws {
         let c = try NinePClient(transport)
         try c.open(1, ["hello.txt"])
         var r = try c.rpc(T.read(fid: 1, offset: 0, count: 4096), room: 15)
@@ -90,7 +90,7 @@ import VirtioDriver
     }
 
     @Test(arguments: formats)
-    func fidsAreBounded(_ transport: HarnessOptions) throws {
+    func fidsAreBounded(_ transport: HarnessVariant) throws {
         let c = try NinePClient(transport, maxFids: 16)
         for fid in UInt32(1)..<16 { try c.walk(0, fid, ["sub"]) }
         #expect(c.device.fidCount == 16)
@@ -154,38 +154,38 @@ import VirtioDriver
     }
 
     @Test(arguments: formats)
-    func hostileChainsCompleteEmpty(_ transport: HarnessOptions) throws {
+    func hostileChainsCompleteEmpty(_ transport: HarnessVariant) throws {
         let c = try NinePClient(transport)
         let h = c.harness
         // Only writable room, no T-message.
-        let t1 = try #require(try h.addWritable(queue: 0, lengths: [64]))
-        #expect(h.waitUsed(queue: 0) == UsedBuffer(token: t1, length: 0))
+        let t1 = try #require(h.addWritable(queue: 0, lengths: [64]))
+        #expect(h.nextUsed(queue: 0) == UsedBuffer(token: t1, length: 0))
         // A T-message and no room for the reply.
         let t2 = try #require(try h.addReadable(queue: 0, T.getattr(fid: 0).encoded, cuts: [3]))
-        #expect(h.waitUsed(queue: 0) == UsedBuffer(token: t2, length: 0))
+        #expect(h.nextUsed(queue: 0) == UsedBuffer(token: t2, length: 0))
         // A readable buffer after a writable one: a chain error, completed empty.
         let message = T.getattr(fid: 0).encoded
         let reply = h.allocate(256), request = h.allocate(message.count)
         try h.memory.write(message, at: request)
         let t3 = try #require(h.add(queue: 0, [GuestBuffer(address: reply, length: 256, deviceWritable: true),
                                                GuestBuffer(address: request, length: UInt32(message.count), deviceWritable: false)]))
-        #expect(h.waitUsed(queue: 0) == UsedBuffer(token: t3, length: 0))
+        #expect(h.nextUsed(queue: 0) == UsedBuffer(token: t3, length: 0))
         #expect(try c.getattr(0).qid.isDirectory)
-        #expect(h.interrupts.needsReset == 0)
+        #expect(!h.needsReset)
     }
 
-    @Test func brokenRingAsksForReset() throws {
-        let c = try NinePClient(HarnessOptions(packed: false, eventIndex: false, indirect: false))
+    @Test(arguments: formats.filter { !$0.packed })
+    func brokenRingAsksForReset(_ transport: HarnessVariant) throws {
+        let c = try NinePClient(transport)
         let h = c.harness
         // The available index jumps more than a queue size ahead of what the device saw.
         try h.memory.write(UInt16(1000), at: h.drivers[0].layout.driverArea + 2)
-        h.device.notify(queue: 0)
-        let deadline = VirtioDeviceHarness<NinePDevice>.now() + 5
-        while h.interrupts.needsReset == 0, VirtioDeviceHarness<NinePDevice>.now() < deadline { usleep(200) }
-        #expect(h.interrupts.needsReset == 1)
-        h.device.notify(queue: 0)
+        h.kick(0)
+        #expect(h.waitNeedsReset())
+        h.kick(0)
         #expect(c.device.fidCount == 1)
-        #expect(h.interrupts.needsReset == 1)
+        #expect(h.needsReset)
+        #expect(h.configInterrupts == 1)
     }
 
     @Test func configSpaceHoldsTheTag() throws {
@@ -207,14 +207,14 @@ import VirtioDriver
     }
 
     @Test(arguments: formats)
-    func resetClosesTheSession(_ transport: HarnessOptions) throws {
+    func resetClosesTheSession(_ transport: HarnessVariant) throws {
         let c = try NinePClient(transport)
         try c.open(1, ["hello.txt"])
         #expect(c.device.fidCount == 2)
-        c.device.reset()
+        c.harness.reset()
         #expect(c.device.fidCount == 0)
         // The same device works again after a new activation.
-        let again = try VirtioDeviceHarness(device: c.device, options: transport)
+        let again = try TransportHarness(device: c.device, variant: transport)
         let reply = try RMessage(try again.transact(T.version(msize: 8192).encoded, room: 8192))
         #expect(reply.type == 101)
     }

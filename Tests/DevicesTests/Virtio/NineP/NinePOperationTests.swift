@@ -6,10 +6,10 @@ import Testing
 /// Every 9P2000.L operation a Linux v9fs mount uses, run through the device under both ring
 /// formats, with and without EVENT_IDX and INDIRECT_DESC.
 @Suite struct NinePOperationTests {
-    static let matrix = HarnessOptions.all
+    static let matrix = HarnessVariant.all
 
     @Test(arguments: matrix)
-    func versionAndAttach(_ transport: HarnessOptions) throws {
+    func versionAndAttach(_ transport: HarnessVariant) throws {
         let c = try NinePClient(transport, msize: 1 << 30)
         #expect(c.msize == 512 * 1024)
         var r = try c.ok(T.version(msize: 8192, "9P2000.u"))
@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func walkAndGetattr(_ transport: HarnessOptions) throws {
+    func walkAndGetattr(_ transport: HarnessVariant) throws {
         let c = try NinePClient(transport)
         let qids = try c.walk(0, 1, ["sub", "deeper"])
         #expect(qids.count == 2 && qids.allSatisfy(\.isDirectory))
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func readWriteAndCreate(_ transport: HarnessOptions) throws {
+    func readWriteAndCreate(_ transport: HarnessVariant) throws {
         let c = try NinePClient(transport)
         #expect(try c.readFile(["hello.txt"]) == ShareFixture.helloText)
         try c.walk(0, 1, [])
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func readdirListsEverything(_ transport: HarnessOptions) throws {
+    func readdirListsEverything(_ transport: HarnessVariant) throws {
         let fixture = try ShareFixture()
         for i in 0..<150 {
             #expect(FileManager.default.createFile(atPath: fixture.share + "/sub/file-\(i)", contents: Data([UInt8(i)])))
@@ -100,7 +100,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func namesAddedMovedAndRemoved(_ transport: HarnessOptions) throws {
+    func namesAddedMovedAndRemoved(_ transport: HarnessVariant) throws {
         let c = try NinePClient(transport)
         var m = try c.ok(T.mkdir(dfid: 0, "made"))
         #expect(try m.qid().isDirectory)
@@ -130,7 +130,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func linksAndAttributes(_ transport: HarnessOptions) throws {
+    func linksAndAttributes(_ transport: HarnessVariant) throws {
         let c = try NinePClient(transport)
         var s = try c.ok(T.symlink(dfid: 0, "ln", target: "sub/deeper"))
         #expect(try s.qid().type == NineP.qidSymlink)
@@ -155,7 +155,7 @@ import Testing
     }
 
     @Test(arguments: matrix)
-    func locksFlushAndClunk(_ transport: HarnessOptions) throws {
+    func locksFlushAndClunk(_ transport: HarnessVariant) throws {
         let c = try NinePClient(transport)
         try c.open(1, ["hello.txt"], flags: 2)
         try c.open(2, ["hello.txt"], flags: 2)

@@ -126,20 +126,20 @@ final class ShareFixture {
 final class NinePClient {
     let fixture: ShareFixture
     let device: NinePDevice
-    let harness: VirtioDeviceHarness<NinePDevice>
+    let harness: TransportHarness<NinePDevice>
     /// The msize negotiated; each chain offers this much room for the reply.
     private(set) var msize: Int
     /// Buffers per direction in each chain (1 = one readable and one writable buffer).
     var segments = 1
 
-    init(_ transport: HarnessOptions, readOnly: Bool = false, msize: UInt32 = 65536,
+    init(_ transport: HarnessVariant, readOnly: Bool = false, msize: UInt32 = 65536,
          maxMessageSize: Int = 512 * 1024, maxFids: Int = 8192, maxOpenDirectories: Int = 1024, fixture: ShareFixture? = nil) throws {
         self.fixture = try fixture ?? ShareFixture()
         var share = ShareConfiguration(hostPath: self.fixture.share, tag: "hostshare")
         share.readOnly = readOnly
         device = try NinePDevice(share: share, maxMessageSize: maxMessageSize, maxFids: maxFids,
                                  maxOpenDirectories: maxOpenDirectories)
-        harness = try VirtioDeviceHarness(device: device, options: transport)
+        harness = try TransportHarness(device: device, variant: transport)
         segments = transport.indirect ? 3 : 1
         self.msize = 8192
         var reply = try ok(T.version(msize: msize))
@@ -237,7 +237,7 @@ extension NinePQid {
 
 /// One 9P exchange on the request queue: a chain with the T-message in `segments` readable
 /// buffers and `room` bytes of writable buffers cut the same way.
-extension VirtioDeviceHarness {
+extension TransportHarness {
     func transact(_ request: [UInt8], room: Int, segments: Int = 1) throws -> [UInt8] {
         var buffers: [GuestBuffer] = []
         for part in Self.split(request.count, into: segments) {
@@ -251,7 +251,7 @@ extension VirtioDeviceHarness {
             buffers.append(GuestBuffer(address: address, length: UInt32(part.count), deviceWritable: true))
         }
         guard let token = add(queue: 0, buffers) else { throw NinePHarnessError.ringFull }
-        guard let used = waitUsed(queue: 0, timeout: 10) else { throw NinePHarnessError.timeout }
+        guard let used = nextUsed(queue: 0, timeout: 10) else { throw NinePHarnessError.timeout }
         guard used.token == token else { throw NinePHarnessError.wrongToken }
         let out = try written(used)
         guard out.count == Int(used.length) else { throw NinePHarnessError.lengthPastBuffers }
