@@ -30,6 +30,8 @@ public struct MachineConfiguration: Sendable, Equatable {
     public var console: ConsoleKind = .serial
     /// Offer the guest a virtio entropy device (`--rng`).
     public var entropyDevice = false
+    /// virtio input devices (`--input keyboard|tablet`), in command-line order.
+    public var inputDevices: [InputDeviceKind] = []
 
     public init(board: String) { self.board = board }
 }
@@ -43,7 +45,7 @@ public enum FirmwareChoice: Sendable, Equatable {
     case file(String)
 }
 
-/// A disk (`--drive file=PATH[,format=raw][,readonly=on][,snapshot=on][,if=virtio]`).
+/// A disk (`--drive file=PATH[,format=raw][,readonly=on][,snapshot=on][,if=virtio][,transport=mmio|pci]`).
 public struct DriveConfiguration: Sendable, Equatable {
     public var path: String
     public var format: DiskFormat = .raw
@@ -55,6 +57,8 @@ public struct DriveConfiguration: Sendable, Equatable {
     public var serial: String?
     /// virtio-blk request queues.
     public var queues = 1
+    /// The transport for this drive alone; nil follows `--virtio-transport`.
+    public var transport: VirtioTransportKind?
 
     public init(path: String) { self.path = path }
 }
@@ -111,6 +115,9 @@ public enum SerialConfiguration: Sendable, Equatable {
 
 /// The device behind the guest's console: the board's UART, or a virtio-console port.
 public enum ConsoleKind: String, Sendable, Equatable, CaseIterable { case serial, virtio }
+
+/// A virtio input device the board attaches (`--input`): what the guest sees (virtio 1.2 §5.8).
+public enum InputDeviceKind: String, Sendable, Equatable, CaseIterable { case keyboard, tablet }
 
 public enum VirtioRingFormat: String, Sendable, Equatable, CaseIterable { case split, packed }
 public enum VirtioTransportKind: String, Sendable, Equatable, CaseIterable { case mmio, pci }

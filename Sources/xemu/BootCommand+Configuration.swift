@@ -24,6 +24,7 @@ extension BootCommand {
         configuration.serial = try SerialConfiguration(parsing: serial)
         configuration.console = try ConsoleKind(parsing: console, option: "--console")
         configuration.entropyDevice = rng
+        for text in input { configuration.inputDevices.append(try InputDeviceKind(parsing: text, option: "--input")) }
         if let virtioRing { configuration.virtioRing = try VirtioRingFormat(parsing: virtioRing, option: "--virtio-ring") }
         if let virtioTransport {
             configuration.virtioTransport = try VirtioTransportKind(parsing: virtioTransport, option: "--virtio-transport")

@@ -40,7 +40,7 @@ struct BootCommand: ParsableCommand {
     var smp = 1
 
     @Option(help: ArgumentHelp(
-        "A virtio disk: file=PATH[,format=raw][,readonly=on|off][,snapshot=on|off][,if=virtio][,serial=NAME][,queues=N] (repeatable).",
+        "A virtio disk: file=PATH[,format=raw][,readonly=on|off][,snapshot=on|off][,if=virtio][,serial=NAME][,queues=N][,transport=mmio|pci] (repeatable).",
         valueName: "spec"))
     var drive: [String] = []
 
@@ -60,6 +60,10 @@ struct BootCommand: ParsableCommand {
 
     @Flag(help: "Add a virtio entropy device.")
     var rng = false
+
+    @Option(help: ArgumentHelp("Add a virtio input device: keyboard or tablet (an absolute pointer; repeatable, one of each).",
+                               valueName: "keyboard|tablet"))
+    var input: [String] = []
 
     @Option(name: .customLong("virtio-ring"), help: ArgumentHelp("Offer only this virtqueue format (default: both).", valueName: "split|packed"))
     var virtioRing: String?

@@ -53,15 +53,18 @@ struct BootRunner {
         return path
     }
 
-    /// Byte-wise search: Swift compares Characters, and "\r\n" is one Character, so a marker
-    /// starting with "\n" would never match console output with CR LF line ends.
-    static func output(_ text: String, contains marker: String) -> Bool {
-        text.utf8.firstRange(of: Array(marker.utf8)) != nil
+    /// One exchange with the guest's console: wait until `expect` appears (after where the
+    /// previous step's text was seen), then type `send` on xemu's standard input.
+    struct ConsoleStep {
+        var expect: String
+        var send: String
     }
 
     /// Runs xemu with `arguments` until it exits, `marker` appears in its output (then it is
-    /// stopped), or `timeout` seconds pass.
-    static func run(_ arguments: [String], until marker: String? = nil, timeout: Double) throws(Failure) -> Result {
+    /// stopped), or `timeout` seconds pass. With `steps`, xemu's standard input is a pipe the
+    /// steps type into, in order, and `marker` counts only after the last step's text.
+    static func run(_ arguments: [String], steps: [ConsoleStep] = [], until marker: String? = nil,
+                    timeout: Double) throws(Failure) -> Result {
         let xemu = try xemu()
         let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("xemu-boot-\(UUID().uuidString).out")
         guard FileManager.default.createFile(atPath: outputURL.path, contents: nil),
@@ -72,21 +75,37 @@ struct BootRunner {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: xemu)
         process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
+        let input = steps.isEmpty ? nil : Pipe()
+        if let input {
+            // A write to a pipe whose reader died must fail, not kill the test runner.
+            signal(SIGPIPE, SIG_IGN)
+            process.standardInput = input
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         process.standardOutput = output
         process.standardError = output
         let start = Date()
         do { try process.run() } catch { throw .launchFailed("\(error)") }
         var sawMarker = false
-        var text = ""
+        var nextStep = 0
+        // Where the next expected text is looked for: after the previous step's text.
+        var searchFrom = 0
         while process.isRunning, Date().timeIntervalSince(start) < timeout {
             Thread.sleep(forTimeInterval: 0.05)
-            if let marker {
-                text = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
-                if Self.output(text, contains: marker) {
-                    sawMarker = true
-                    break
+            guard marker != nil || nextStep < steps.count else { continue }
+            let text = Array(((try? Data(contentsOf: outputURL)) ?? Data()))
+            while nextStep < steps.count, let found = Self.find(steps[nextStep].expect, in: text, from: searchFrom) {
+                searchFrom = found
+                let bytes = Array(steps[nextStep].send.utf8)
+                if let input, !bytes.isEmpty {
+                    _ = bytes.withUnsafeBytes { write(input.fileHandleForWriting.fileDescriptor, $0.baseAddress, $0.count) }
                 }
+                nextStep += 1
+            }
+            if nextStep == steps.count, let marker, Self.find(marker, in: text, from: searchFrom) != nil {
+                sawMarker = true
+                break
             }
         }
         let seconds = Date().timeIntervalSince(start)
@@ -96,9 +115,20 @@ struct BootRunner {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        try? input?.fileHandleForWriting.close()
         try? output.close()
-        text = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
-        if let marker, Self.output(text, contains: marker) { sawMarker = true }
+        let text = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
+        if nextStep == steps.count, let marker, Self.find(marker, in: Array(text.utf8), from: searchFrom) != nil {
+            sawMarker = true
+        }
         return Result(output: text, status: stopped ? nil : process.terminationStatus, sawMarker: sawMarker, seconds: seconds)
+    }
+
+    /// The offset just past the first `needle` in `haystack` at or after `start`. Byte-wise:
+    /// Swift compares Characters, and "\r\n" is one Character, so a marker starting with "\n"
+    /// would never match console output with CR LF line ends.
+    private static func find(_ needle: String, in haystack: [UInt8], from start: Int) -> Int? {
+        guard start <= haystack.count else { return nil }
+        return haystack[start...].firstRange(of: Array(needle.utf8))?.upperBound
     }
 }

@@ -43,7 +43,7 @@ import Testing
         BadInput(withKernel + ["--timeout=-3"], mentions: "--timeout: -3 is out of range"),
         BadInput(withKernel + ["--timeout", "soon"], mentions: "'soon'"),
         BadInput(withKernel + ["--drive", "file={file},cache=none"],
-                 mentions: "--drive: unknown option 'cache' (known: file, format, readonly, snapshot, if, serial, queues)"),
+                 mentions: "--drive: unknown option 'cache' (known: file, format, readonly, snapshot, if, serial, queues, transport)"),
         BadInput(withKernel + ["--drive", "readonly=on"], mentions: "--drive: 'file' is missing"),
         BadInput(withKernel + ["--netdev", "tap"], mentions: "--netdev: bad value 'tap'"),
         BadInput(withKernel + ["--netdev", "user,hostfwd=tcp:2222-22"], mentions: "for 'hostfwd'"),
@@ -53,6 +53,10 @@ import Testing
         BadInput(withKernel + ["--console", "vga"], mentions: "--console: bad value 'vga'"),
         BadInput(withKernel + ["--virtio-ring", "ring"], mentions: "--virtio-ring: bad value 'ring'"),
         BadInput(withKernel + ["--virtio-transport", "isa"], mentions: "--virtio-transport: bad value 'isa'"),
+        BadInput(withKernel + ["--drive", "file={file},transport=isa"], mentions: "--drive: bad value 'isa' for 'transport' (expected mmio or pci)"),
+        BadInput(withKernel + ["--input", "mouse"], mentions: "--input: bad value 'mouse' (expected keyboard or tablet)"),
+        BadInput(withKernel + ["--input", "tablet", "--input", "tablet"],
+                 mentions: "--input: tablet is given twice (one keyboard and one tablet at most)"),
         BadInput(withKernel + ["--dtb", "{file}", "--dump-dtb", "{missing}"], mentions: "--dtb and --dump-dtb cannot be used together"),
         BadInput(riscv + ["--bios", "none"], mentions: "--bios none needs --kernel"),
         BadInput(withKernel + ["--share", "{dir},tag=t", "--share", "{dir},tag=t"], mentions: "--share: tag 't' is used twice"),
@@ -97,6 +101,23 @@ import Testing
         }
     }
 
+    /// A drive's `transport=` moves only that drive: the other drive and the keyboard keep the
+    /// virtio-mmio slots, in order, and the device tree lists exactly those two.
+    @Test func aDriveNamingPCILeavesTheMMIOSlotsToTheOthers() throws {
+        let scratch = try Scratch()
+        let kernel = try scratch.file("kernel"), first = try scratch.file("first.img"), second = try scratch.file("second.img")
+        let dtb = scratch.path("virt.dtb")
+        let result = try XemuBinary.run([
+            "--board", "virt-riscv64", "--kernel", kernel, "--drive", "file=\(first),readonly=on,transport=pci",
+            "--drive", "file=\(second),readonly=on", "--input", "keyboard", "--dump-dtb", dtb,
+        ])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let blob = try Data(contentsOf: URL(fileURLWithPath: dtb))
+        let nodes = (1...8).filter { slot in blob.firstRange(of: Data("virtio_mmio@1000\(slot)000".utf8)) != nil }
+        #expect(nodes == [1, 2], "virtio-mmio nodes in slots \(nodes)")
+        #expect(blob.firstRange(of: Data("pcie@30000000".utf8)) != nil)
+    }
+
     @Test func versionNamesXemuAndItsLibraries() throws {
         let result = try XemuBinary.run(["--version"])
         #expect(result.status == 0)
@@ -107,7 +128,7 @@ import Testing
     @Test func helpListsTheBootOptions() throws {
         let result = try XemuBinary.run(["boot", "--help"])
         #expect(result.status == 0)
-        for option in ["--board", "--kernel", "--drive", "--netdev", "--share", "--memory", "--timeout", "--list-boards"] {
+        for option in ["--board", "--kernel", "--drive", "--netdev", "--share", "--memory", "--timeout", "--list-boards", "--input", "transport=mmio|pci"] {
             #expect(result.stdout.contains(option), "\(option) missing from help")
         }
     }

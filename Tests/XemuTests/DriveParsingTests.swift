@@ -10,13 +10,19 @@ import Machine
 
     @Test func parsesEveryKey() throws {
         let drive = try DriveConfiguration(
-            parsing: "file=/data/disk.ext4,format=raw,readonly=on,snapshot=on,if=virtio,serial=XEMU-1,queues=4")
+            parsing: "file=/data/disk.ext4,format=raw,readonly=on,snapshot=on,if=virtio,serial=XEMU-1,queues=4,transport=pci")
         #expect(drive.path == "/data/disk.ext4")
         #expect(drive.format == .raw)
         #expect(drive.readOnly && drive.snapshot && !drive.writesImage)
         #expect(drive.interface == .virtio)
         #expect(drive.serial == "XEMU-1")
         #expect(drive.queues == 4)
+        #expect(drive.transport == .pci)
+    }
+
+    @Test func aDriveFollowsTheMachinesTransportUnlessItNamesOne() throws {
+        #expect(try DriveConfiguration(parsing: "file=d.img").transport == nil)
+        #expect(try DriveConfiguration(parsing: "file=d.img,transport=mmio").transport == .mmio)
     }
 
     @Test func aDoubledCommaIsPartOfThePath() throws {
@@ -25,7 +31,7 @@ import Machine
 
     @Test func namesAnUnknownKeyAndTheKnownOnes() throws {
         let error = try #require(throws: ConfigurationError.self) { try DriveConfiguration(parsing: "file=d.img,cache=none") }
-        #expect(error.description == "--drive: unknown option 'cache' (known: file, format, readonly, snapshot, if, serial, queues)")
+        #expect(error.description == "--drive: unknown option 'cache' (known: file, format, readonly, snapshot, if, serial, queues, transport)")
     }
 
     @Test(arguments: [
@@ -39,8 +45,9 @@ import Machine
         ("file=d.img,queues=many", "--drive: bad value 'many' for 'queues' (expected a number from 1 to 64)"),
         ("file=d.img,serial=has space", "--drive: bad value 'has space' for 'serial' (expected 1 to 20 printable ASCII characters without spaces)"),
         ("file=d.img,serial=ABCDEFGHIJKLMNOPQRSTU", "--drive: bad value 'ABCDEFGHIJKLMNOPQRSTU' for 'serial' (expected 1 to 20 printable ASCII characters without spaces)"),
+        ("file=d.img,transport=isa", "--drive: bad value 'isa' for 'transport' (expected mmio or pci)"),
         ("file=a.img,file=b.img", "--drive: 'file' is given more than once"),
-        ("disk.img", "--drive: unknown option 'disk.img' (known: file, format, readonly, snapshot, if, serial, queues)"),
+        ("disk.img", "--drive: unknown option 'disk.img' (known: file, format, readonly, snapshot, if, serial, queues, transport)"),
     ])
     func refusesBadDrives(text: String, message: String) throws {
         let error = try #require(throws: ConfigurationError.self) { try DriveConfiguration(parsing: text) }

@@ -47,6 +47,7 @@ import Machine
         #expect(try VirtioRingFormat(parsing: "packed", option: "--virtio-ring") == .packed)
         #expect(try VirtioTransportKind(parsing: "pci", option: "--virtio-transport") == .pci)
         #expect(try ConsoleKind(parsing: "virtio", option: "--console") == .virtio)
+        #expect(try InputDeviceKind(parsing: "tablet", option: "--input") == .tablet)
         let error = try #require(throws: ConfigurationError.self) {
             try VirtioRingFormat(parsing: "ring", option: "--virtio-ring")
         }

@@ -36,7 +36,13 @@ import Testing
         config.shares = [try ShareConfiguration(parsing: "\(shared),tag=host")]
         config.serial = .file(scratch.path("console.log"))
         config.timeout = 2.5
+        config.inputDevices = [.keyboard, .tablet]
         try config.validate()
+    }
+
+    @Test func refusesASecondInputDeviceOfOneKind() throws {
+        #expect(try message { $0.inputDevices = [.keyboard, .tablet, .keyboard] }
+            == "--input: keyboard is given twice (one keyboard and one tablet at most)")
     }
 
     @Test func checksMemoryAndCPURanges() throws {

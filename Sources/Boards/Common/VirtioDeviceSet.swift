@@ -2,9 +2,9 @@ import Devices
 import Machine
 import Virtio
 
-/// The virtio devices a configuration asks for (`--drive`, `--netdev`, `--share`,
-/// `--console virtio`, `--rng`, in that order), built once and then placed by the board on its
-/// transport.
+/// The virtio devices a configuration asks for (`--drive`, `--share`, `--netdev`,
+/// `--console virtio`, `--rng`, `--input`, in that order), built once and then placed by the
+/// board on its transport (a drive may name its own with `transport=`).
 ///
 /// Boards differ only in where the transports go (MMIO slots or PCI functions) and how their
 /// interrupts are wired; which devices exist, and in which order, is decided here for all of
@@ -13,6 +13,14 @@ final class VirtioDeviceSet {
     struct Entry {
         let name: String
         let device: any VirtioDevice
+        /// The transport this device asked for itself; nil follows `--virtio-transport`.
+        var transport: VirtioTransportKind? = nil
+
+        /// Where the board places this device: its own choice, else `configuration`'s, else
+        /// the board's `boardDefault`.
+        func placement(_ configuration: MachineConfiguration, boardDefault: VirtioTransportKind) -> VirtioTransportKind {
+            transport ?? configuration.virtioTransport ?? boardDefault
+        }
     }
 
     private(set) var entries: [Entry] = []
@@ -25,7 +33,7 @@ final class VirtioDeviceSet {
             do {
                 let block = try BlockDevice(drive: drive)
                 closers.append { block.reset() }
-                entries.append(Entry(name: "blk\(index)", device: block))
+                entries.append(Entry(name: "blk\(index)", device: block, transport: drive.transport))
             } catch {
                 throw .device("--drive \(drive.path): \(error)")
             }
@@ -53,6 +61,13 @@ final class VirtioDeviceSet {
         }
         if configuration.entropyDevice {
             entries.append(Entry(name: "rng", device: EntropyDevice()))
+        }
+        for kind in configuration.inputDevices {
+            let device: InputDevice = switch kind {
+            case .keyboard: .keyboard()
+            case .tablet: .tablet()
+            }
+            entries.append(Entry(name: kind.rawValue, device: device))
         }
     }
 

@@ -7,7 +7,8 @@ import VirtioPCI
 /// 0x1000_1000 on PLIC sources 1-8, and a PCIe host (ECAM at 0x3000_0000, memory window at
 /// 0x4000_0000, I/O at 0x0300_0000, INTx on sources 32-35). The PCIe host is always present,
 /// as on QEMU, so firmware and kernels can enumerate it; `--virtio-transport` chooses which
-/// transport carries the devices (MMIO by default).
+/// transport carries the devices (MMIO by default), and a drive's `transport=` overrides it for
+/// that drive, so one machine can have devices on both.
 struct VirtRISCV64Virtio {
     /// Populated MMIO slots, for the device tree.
     var mmioSlots: [(base: UInt64, irq: UInt32)] = []
@@ -25,32 +26,29 @@ struct VirtRISCV64Virtio {
         } catch {
             throw .layout(error.description)
         }
-        switch configuration.virtioTransport ?? .mmio {
-        case .mmio:
-            guard devices.entries.count <= L.virtioMMIOSlots else {
-                throw .tooManyDevices("virt-riscv64 has \(L.virtioMMIOSlots) virtio-mmio slots, but \(devices.entries.count) virtio devices were asked for; use --virtio-transport pci")
+        let mmioEntries = devices.entries.filter { $0.placement(configuration, boardDefault: .mmio) == .mmio }
+        guard mmioEntries.count <= L.virtioMMIOSlots else {
+            throw .tooManyDevices("virt-riscv64 has \(L.virtioMMIOSlots) virtio-mmio slots, but \(mmioEntries.count) virtio devices were asked for on them; use --virtio-transport pci")
+        }
+        for (slot, entry) in mmioEntries.enumerated() {
+            let base = L.virtioMMIO + UInt64(slot) * L.virtioMMIOStride
+            let irq = L.virtioMMIOFirstIRQ + slot
+            let transport = VirtioMMIOTransport(device: entry.device, memory: memory,
+                                                interrupt: InterruptLine(controller: interrupts, line: irq),
+                                                ringFormat: configuration.virtioRing)
+            do {
+                try bus.register(transport, at: base, size: VirtioMMIOTransport.regionSize, name: "virtio-mmio-\(entry.name)")
+            } catch {
+                throw .layout(error.description)
             }
-            for (slot, entry) in devices.entries.enumerated() {
-                let base = L.virtioMMIO + UInt64(slot) * L.virtioMMIOStride
-                let irq = L.virtioMMIOFirstIRQ + slot
-                let transport = VirtioMMIOTransport(device: entry.device, memory: memory,
-                                                    interrupt: InterruptLine(controller: interrupts, line: irq),
-                                                    ringFormat: configuration.virtioRing)
-                do {
-                    try bus.register(transport, at: base, size: VirtioMMIOTransport.regionSize, name: "virtio-mmio-\(entry.name)")
-                } catch {
-                    throw .layout(error.description)
-                }
-                mmioSlots.append((base, UInt32(irq)))
+            mmioSlots.append((base, UInt32(irq)))
+        }
+        for entry in devices.entries where entry.placement(configuration, boardDefault: .mmio) == .pci {
+            guard let slot = pcie.freeDevice() else {
+                throw .tooManyDevices("the PCIe bus has no free slot for \(entry.name)")
             }
-        case .pci:
-            for entry in devices.entries {
-                guard let slot = pcie.freeDevice() else {
-                    throw .tooManyDevices("the PCIe bus has no free slot for \(entry.name)")
-                }
-                let function = VirtioPCIFunction(device: entry.device, memory: memory, ringFormat: configuration.virtioRing)
-                do { try pcie.attach(function, at: PCIAddress(device: slot)) } catch { throw .layout("\(error)") }
-            }
+            let function = VirtioPCIFunction(device: entry.device, memory: memory, ringFormat: configuration.virtioRing)
+            do { try pcie.attach(function, at: PCIAddress(device: slot)) } catch { throw .layout("\(error)") }
         }
     }
 }

@@ -1,13 +1,13 @@
 extension DriveConfiguration {
     /// The keys `--drive` accepts, in the order the help text lists them.
-    public static let optionKeys = ["file", "format", "readonly", "snapshot", "if", "serial", "queues"]
+    public static let optionKeys = ["file", "format", "readonly", "snapshot", "if", "serial", "queues", "transport"]
     /// virtio-blk request queues a drive may ask for.
     public static let queueRange = 1...64
     /// The virtio-blk device ID is at most 20 bytes (virtio 1.2 §5.2.6, VIRTIO_BLK_ID_BYTES).
     public static let maximumSerialLength = 20
 
     /// Parses `file=PATH[,format=raw][,readonly=on|off][,snapshot=on|off][,if=virtio]`
-    /// `[,serial=NAME][,queues=N]`.
+    /// `[,serial=NAME][,queues=N][,transport=mmio|pci]`.
     public init(parsing text: String) throws(ConfigurationError) {
         let option = "--drive"
         var keys = KeyTracker(option: option, known: Self.optionKeys)
@@ -26,6 +26,7 @@ extension DriveConfiguration {
             case "snapshot": drive.snapshot = try item.switchValue(option: option)
             case "if": drive.interface = try item.choiceValue(option: option, as: DriveInterface.self)
             case "serial": drive.serial = try Self.serial(item.value ?? "")
+            case "transport": drive.transport = try item.choiceValue(option: option, as: VirtioTransportKind.self)
             default: drive.queues = try item.integerValue(option: option, in: Self.queueRange)
             }
         }

@@ -63,6 +63,10 @@ extension MachineConfiguration {
             }
             drivesByFile[identity] = drive
         }
+        var inputs: Set<InputDeviceKind> = []
+        for input in inputDevices where !inputs.insert(input).inserted {
+            throw .conflict("--input: \(input.rawValue) is given twice (one keyboard and one tablet at most)")
+        }
         var tags: Set<String> = []
         for share in shares where !tags.insert(share.tag).inserted {
             throw .conflict("--share: tag '\(share.tag)' is used twice")

@@ -1,0 +1,16 @@
+/// CRC-32 as zlib and U-Boot's `crc32` command compute it (reflected polynomial 0xEDB88320,
+/// initial value and final XOR 0xFFFFFFFF), so a test can compare the guest's checksum of a
+/// disk with the host's.
+enum CRC32 {
+    private static let table: [UInt32] = (0..<256).map { index in
+        var value = UInt32(index)
+        for _ in 0..<8 { value = value & 1 != 0 ? (value >> 1) ^ 0xEDB8_8320 : value >> 1 }
+        return value
+    }
+
+    static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        return crc ^ 0xFFFF_FFFF
+    }
+}
