@@ -50,20 +50,30 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write a JSON report of the run (times, exit status) to this file.", valueName: "file"))
     var report: String?
 
+    @Option(name: .customLong("dump-run-archive"), help: ArgumentHelp(
+        "Write the cpio segment that carries the command (appended to the initrd) to a file and exit, to run the same command under another emulator.",
+        valueName: "file"))
+    var dumpRunArchive: String?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to run in the guest and its arguments, after --.", valueName: "command"))
     var command: [String] = []
 
     func run() throws {
         let started = ContinuousClock.now
         let plan = try makePlan()
+        let archive = GuestRunScript.archive(plan.guestRun, exitStatusCommands: plan.boardType.exitStatusCommands)
+        if let path = dumpRunArchive {
+            try OutputFile.write(archive, to: path, option: "--dump-run-archive")
+            return
+        }
         let consoleBackend = try plan.makeConsoleLogBackend()
         let control = RunControlChannel()
         let attachments = MachineAttachments(
             serial: consoleBackend,
             consoles: [DescriptorCharBackend(fd: 1), DescriptorCharBackend(fd: 2), control],
-            initrdAppendix: GuestRunScript.archive(plan.guestRun, exitStatusCommands: plan.boardType.exitStatusCommands))
+            initrdAppendix: archive)
         let boardType = plan.boardType
-        var result = RunResult(plan: plan, started: started)
+        var result = RunResult(timeout: plan.configuration.timeout, started: started)
         do {
             let exit = try MachineLauncher.run(plan.configuration) { configuration in
                 try boardType.init(configuration: configuration, attachments: attachments)
@@ -72,7 +82,9 @@ struct RunCommand: ParsableCommand {
         } catch {
             result.fail(error.message, at: .now)
         }
-        if let path = report { try RunReport(plan: plan, result: result, command: command).write(to: path) }
+        if let path = report {
+            try OutputFile.write(Array(RunReport(plan: plan, result: result, command: command).json.utf8), to: path, option: "--report")
+        }
         if result.showsConsoleTail, let tail = consoleBackend as? TailCharBackend {
             ConsoleTail.print(tail.contents)
         }

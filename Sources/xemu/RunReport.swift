@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `xemu run --report FILE`: one JSON object describing the run, for CI dashboards and for the
 /// benchmark script.
 ///
@@ -38,18 +32,6 @@ struct RunReport {
 
     var json: String {
         "{\n" + fields.map { "  \(JSONValue.string($0.0).text): \($0.1.text)" }.joined(separator: ",\n") + "\n}\n"
-    }
-
-    func write(to path: String) throws(CommandFailure) {
-        guard let file = fopen(path, "w") else {
-            throw .runtime("--report: cannot write '\(path)': \(String(cString: strerror(errno)))")
-        }
-        let text = json
-        let written = fputs(text, file)
-        let closed = fclose(file)
-        guard written >= 0, closed == 0 else {
-            throw .runtime("--report: cannot write '\(path)': \(String(cString: strerror(errno)))")
-        }
     }
 }
 

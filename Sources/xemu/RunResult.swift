@@ -23,9 +23,9 @@ struct RunResult {
     /// died around, the command).
     private(set) var showsConsoleTail = false
 
-    init(plan: RunPlan, started: ContinuousClock.Instant) {
+    init(timeout: Double?, started: ContinuousClock.Instant) {
         self.started = started
-        timeout = plan.configuration.timeout
+        self.timeout = timeout
     }
 
     /// Seconds from xemu's start to the command's start.

@@ -40,16 +40,13 @@ public final class RunControlChannel: CharBackend {
 
     private let state = Mutex(State())
     private let callback = Mutex<(@Sendable () -> Void)?>(nil)
-    private let clock: @Sendable () -> ContinuousClock.Instant
 
-    public init(clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
-        self.clock = clock
-    }
+    public init() {}
 
     public var events: Events { state.withLock { $0.events } }
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
-        let now = clock()
+        let now = ContinuousClock.now
         state.withLock { state in
             for byte in bytes {
                 guard byte == UInt8(ascii: "\n") else {

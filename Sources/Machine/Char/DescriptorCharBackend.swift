@@ -29,9 +29,6 @@ public final class DescriptorCharBackend: CharBackend {
         }
     }
 
-    /// The errno of a write that failed, if one did.
-    public var writeError: Int32? { failure.withLock { $0 } }
-
     /// There is never input.
     public func readByte() -> UInt8? { nil }
 
