@@ -112,6 +112,19 @@ import Testing
         #expect(result.stderrText == "xemu: no-such-command: command not found in the guest (PATH=/sbin:/bin:/usr/sbin:/usr/bin)\n")
     }
 
+    /// A kernel panic reboots the guest at once (panic=-1, through OpenSBI's 16-bit write to
+    /// the test finisher): status 125, the hidden console's end, then xemu's one line.
+    @Test func kernelPanicExits125WithTheConsoleTail() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Self.xemuRun(Self.timeout + ["--", "sh", "-c", "echo c > /proc/sysrq-trigger"], in: directory)
+        #expect(result.status == 125)
+        let lines = result.stderrText.split(separator: "\n")
+        #expect(lines.first == "xemu: the guest's console ended with:", "stderr: \(result.stderrText)")
+        #expect(result.stderrText.contains("Kernel panic"), "stderr: \(result.stderrText)")
+        #expect(lines.last == "xemu: the guest rebooted while the command ran (a kernel panic? run with --verbose to see the console)")
+    }
+
     /// A hung command is stopped at --timeout with one line and status 124.
     @Test func hungCommandTimesOut() throws {
         let directory = try Self.scratch()
