@@ -201,8 +201,23 @@ kernel_tree() {
     fail "no lib/modules in the unpacked kernel package"
 }
 
+# strip_signature MODULE: drops the signature Debian appends to each module (its key id, then
+# the signature, a 12-byte module_signature with the signature's length in its last 4 bytes
+# big-endian, then "~Module signature appended~\n"). The kernel loads unsigned modules, since
+# Debian's kernels do not force signatures, and checking each signature costs an emulated guest
+# seconds per boot.
+strip_signature() {
+    local module=$1 marker='~Module signature appended~' size length
+    [[ $(tail -c 28 "$module" | head -c 27) == "$marker" ]] || return 0
+    size=$(stat -c %s "$module")
+    length=$(tail -c 32 "$module" | head -c 4 | od -An -tu1 | awk '{print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4}')
+    ((length > 0 && length + 40 < size)) || fail "$module: malformed module signature"
+    truncate -s $((size - 40 - length)) "$module"
+}
+
 # add_modules ROOT DEST: copies the modules of Images/rootfs/modules.txt with their
-# dependencies, decompressed, into DEST/lib/modules and writes their load order there.
+# dependencies, decompressed and without signatures, into DEST/lib/modules and writes their
+# load order there.
 add_modules() {
     local root=$1 dest=$2 name line path file
     kernel_tree "$root"
@@ -225,6 +240,7 @@ add_modules() {
                 *.zst) zstd -qdc "$path" >"$dest/lib/modules/$file" ;;
                 *) cp "$path" "$dest/lib/modules/$file" ;;
             esac
+            strip_signature "$dest/lib/modules/$file"
             printf '%s\n' "$file" >>"$dest/lib/modules/load-order"
         done <"$dest/.deps"
     done <"$IMAGES/rootfs/modules.txt"

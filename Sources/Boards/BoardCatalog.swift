@@ -19,6 +19,15 @@ public enum BoardCatalog {
         }
     }
 
+    /// The type that `xemu run` boots on the named board, or nil when the board cannot run
+    /// commands yet.
+    public static func runnableBoardType(named name: String) -> (any RunnableBoard.Type)? {
+        switch name {
+        case virtRISCV64.name: VirtRISCV64.self
+        default: nil
+        }
+    }
+
     /// QEMU's `virt` riscv64 map (hw/riscv/virt.c).
     static let virtRISCV64 = BoardDescriptor(
         name: "virt-riscv64", architecture: "riscv64",

@@ -12,42 +12,13 @@ struct BootCommand: ParsableCommand {
         abstract: "Run a guest on one of xemu's boards (the default subcommand)."
     )
 
-    @Option(help: ArgumentHelp("The board to emulate (see --list-boards).", valueName: "name"))
-    var board: String?
-
-    @Option(help: ArgumentHelp("A kernel or bare-metal program (Image, bzImage or ELF).", valueName: "path"))
-    var kernel: String?
-
-    @Option(help: ArgumentHelp("An initial ramdisk for the kernel.", valueName: "path"))
-    var initrd: String?
-
-    @Option(help: ArgumentHelp("The kernel command line.", valueName: "string"))
-    var append: String?
-
-    @Option(help: ArgumentHelp("Firmware to run first, or 'none' to enter the kernel directly.", valueName: "path|none"))
-    var bios: String?
+    @OptionGroup var machine: MachineOptions
 
     @Option(help: ArgumentHelp("A device tree blob to pass instead of the generated one.", valueName: "path"))
     var dtb: String?
 
     @Option(name: .customLong("dump-dtb"), help: ArgumentHelp("Write the generated device tree to a file and exit.", valueName: "file"))
     var dumpDTB: String?
-
-    @Option(help: ArgumentHelp("Guest RAM: 512M, 2G, 1024K or bytes (16M to 64G).", valueName: "size"))
-    var memory = "512M"
-
-    @Option(help: ArgumentHelp("Number of vCPUs (1 to 64).", valueName: "n"))
-    var smp = 1
-
-    @Option(help: ArgumentHelp(
-        "A virtio disk: file=PATH[,format=raw][,readonly=on|off][,snapshot=on|off][,if=virtio][,serial=NAME][,queues=N][,transport=mmio|pci] (repeatable).",
-        valueName: "spec"))
-    var drive: [String] = []
-
-    @Option(help: ArgumentHelp(
-        "A user-mode network: user[,hostfwd=[tcp|udp]:[ADDR]:HPORT-[GADDR]:GPORT]...[,mac=52:54:00:12:34:56] (repeatable).",
-        valueName: "spec"))
-    var netdev: [String] = []
 
     @Option(help: ArgumentHelp("A host directory shared over virtio-9p: HOSTDIR,tag=NAME[,readonly=on] (repeatable).", valueName: "spec"))
     var share: [String] = []
@@ -57,22 +28,6 @@ struct BootCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("The console device: serial (the board's UART) or virtio.", valueName: "serial|virtio"))
     var console = "serial"
-
-    @Flag(help: "Add a virtio entropy device.")
-    var rng = false
-
-    @Option(help: ArgumentHelp("Add a virtio input device: keyboard or tablet (an absolute pointer; repeatable, one of each).",
-                               valueName: "keyboard|tablet"))
-    var input: [String] = []
-
-    @Option(name: .customLong("virtio-ring"), help: ArgumentHelp("Offer only this virtqueue format (default: both).", valueName: "split|packed"))
-    var virtioRing: String?
-
-    @Option(name: .customLong("virtio-transport"), help: ArgumentHelp("The virtio transport (default: the board's own).", valueName: "mmio|pci"))
-    var virtioTransport: String?
-
-    @Option(help: ArgumentHelp("Stop the guest after this many seconds (exit status 124).", valueName: "seconds"))
-    var timeout: Double?
 
     @Flag(name: .customLong("list-boards"), help: "List the boards and how far each is built.")
     var listBoards = false
@@ -88,18 +43,11 @@ struct BootCommand: ParsableCommand {
         } catch {
             throw CommandFailure.usage(error.description)
         }
-        if let option = UnbuiltFeatures.firstRequested(in: configuration) {
-            throw CommandFailure.runtime("\(option) is not available yet")
-        }
-        guard let boardType = BoardCatalog.boardType(named: configuration.board) else {
-            throw CommandFailure.runtime("board '\(configuration.board)' is planned and cannot run guests yet")
-        }
-        let exit: MachineExit
-        do {
-            let machine = try boardType.init(configuration: configuration)
-            exit = try machine.run()
-        } catch {
-            throw CommandFailure.runtime("\(error)")
+        let exit = try MachineLauncher.run(configuration) { configuration in
+            guard let boardType = BoardCatalog.boardType(named: configuration.board) else {
+                throw CommandFailure.runtime("board '\(configuration.board)' is planned and cannot run guests yet")
+            }
+            return try boardType.init(configuration: configuration)
         }
         if let failure = exit.failure(timeout: configuration.timeout) { throw failure }
     }

@@ -1,4 +1,9 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The `xemu` command. Running a machine (`boot`) is the default subcommand, so
 /// `xemu --board virt-riscv64 --kernel Image` needs no subcommand name.
@@ -11,7 +16,7 @@ struct Xemu: ParsableCommand {
         commandName: "xemu",
         abstract: "A multi-architecture system emulator.",
         version: XemuVersion.description,
-        subcommands: [BootCommand.self, BenchCommand.self],
+        subcommands: [BootCommand.self, RunCommand.self, BenchCommand.self],
         defaultSubcommand: BootCommand.self
     )
 
@@ -26,6 +31,9 @@ struct Xemu: ParsableCommand {
             exit(withError: nil)
         } catch let failure as CommandFailure {
             failure.report()
+        } catch let finished as CommandStatus {
+            fflush(nil)
+            Glibc.exit(finished.status)
         } catch {
             // ArgumentParser's own outcomes: help and --version exit cleanly with their text;
             // its parse errors become our one-line usage failure.
@@ -34,7 +42,8 @@ struct Xemu: ParsableCommand {
             }
             let message = Self.message(for: error).split(whereSeparator: \.isNewline).joined(separator: "; ")
             let isUsage = exitCode(for: error) == .validationFailure
-            let helpCommand = arguments.first == BenchCommand.configuration.commandName ? "bench" : "boot"
+            let subcommands = [BenchCommand.configuration.commandName, RunCommand.configuration.commandName].compactMap { $0 }
+            let helpCommand = subcommands.first { $0 == arguments.first } ?? "boot"
             CommandFailure(isUsage ? "\(message) (see 'xemu \(helpCommand) --help')" : message,
                            status: isUsage ? CommandFailure.usageStatus : CommandFailure.runtimeStatus).report()
         }

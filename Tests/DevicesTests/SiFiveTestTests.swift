@@ -15,6 +15,15 @@ import Machine
         #expect(recorder.exits == [.poweredOff(status: 0), .poweredOff(status: 42), .reset, .poweredOff(status: 0xFFFF)])
     }
 
+    /// OpenSBI's sifive_test driver powers off and reboots with 16-bit stores.
+    @Test func halfwordWritesCount() {
+        let recorder = Recorder()
+        let finisher = SiFiveTest { recorder.exits.append($0) }
+        finisher.write(offset: 0, size: 2, value: 0x7777)
+        finisher.write(offset: 0, size: 2, value: 0x5555)
+        #expect(recorder.exits == [.reset, .poweredOff(status: 0)])
+    }
+
     @Test func otherValuesOffsetsAndReadsAreIgnored() {
         let recorder = Recorder()
         let finisher = SiFiveTest { recorder.exits.append($0) }

@@ -3,8 +3,9 @@ import Machine
 import Virtio
 
 /// The virtio devices a configuration asks for (`--drive`, `--share`, `--netdev`,
-/// `--console virtio`, `--rng`, `--input`, in that order), built once and then placed by the
-/// board on its transport (a drive may name its own with `transport=`).
+/// `--console virtio`, `--rng`, `--input`, in that order, then the consoles of
+/// `MachineAttachments`), built once and then placed by the board on its transport (a drive may
+/// name its own with `transport=`).
 ///
 /// Boards differ only in where the transports go (MMIO slots or PCI functions) and how their
 /// interrupts are wired; which devices exist, and in which order, is decided here for all of
@@ -27,8 +28,10 @@ final class VirtioDeviceSet {
     private(set) var eventLoop: EventLoop?
     private var closers: [() -> Void] = []
 
-    /// `console` is the serial backend, which a virtio console shares with the UART.
-    init(_ configuration: MachineConfiguration, console: any CharBackend) throws(BoardError) {
+    /// `console` is the serial backend, which a virtio console shares with the UART;
+    /// `extraConsoles` get one virtio console each, last.
+    init(_ configuration: MachineConfiguration, console: any CharBackend,
+         extraConsoles: [any CharBackend] = []) throws(BoardError) {
         for (index, drive) in configuration.drives.enumerated() {
             do {
                 let block = try BlockDevice(drive: drive)
@@ -68,6 +71,9 @@ final class VirtioDeviceSet {
             case .tablet: .tablet()
             }
             entries.append(Entry(name: kind.rawValue, device: device))
+        }
+        for (index, backend) in extraConsoles.enumerated() {
+            entries.append(Entry(name: "console\(index + 1)", device: ConsoleDevice(backend: backend)))
         }
     }
 

@@ -26,7 +26,11 @@ public final class VirtRISCV64: Board {
     private let virtio: VirtRISCV64Virtio
     let deviceTree: DeviceTree
 
-    public init(configuration: MachineConfiguration) throws {
+    public convenience init(configuration: MachineConfiguration) throws {
+        try self.init(configuration: configuration, attachments: MachineAttachments())
+    }
+
+    public init(configuration: MachineConfiguration, attachments: MachineAttachments) throws {
         typealias L = VirtRISCV64Layout
         self.configuration = configuration
         do {
@@ -43,7 +47,7 @@ public final class VirtRISCV64: Board {
         let wakeup = stop.wakeup
         hart.interruptRaised = { wakeup.signal() }
 
-        console = try configuration.serial.makeBackend(onQuit: { stop.finish(.userQuit) })
+        console = try attachments.serial ?? configuration.serial.makeBackend(onQuit: { stop.finish(.userQuit) })
         clint = CLINT(harts: [CLINT.HartLines(hart: hart)])
         plic = PLIC(sourceCount: L.plicSources, contexts: PLIC.hartContexts([hart]))
         uart = NS16550A(backend: console, interrupt: InterruptLine(controller: plic, line: L.uartIRQ))
@@ -54,11 +58,11 @@ public final class VirtRISCV64: Board {
         try bus.register(uart, at: L.uart, size: L.uartSize, name: "uart0")
         let clint = clint
         hart.timeSource = { clint.mtime }
-        virtioDevices = try VirtioDeviceSet(configuration, console: console)
+        virtioDevices = try VirtioDeviceSet(configuration, console: console, extraConsoles: attachments.consoles)
         virtio = try VirtRISCV64Virtio(devices: virtioDevices, configuration: configuration,
                                        memory: memory, bus: bus, interrupts: plic)
 
-        let boot = try VirtRISCV64Boot.load(configuration, into: memory)
+        let boot = try VirtRISCV64Boot.load(configuration, initrdAppendix: attachments.initrdAppendix, into: memory)
         deviceTree = VirtRISCV64DeviceTree(
             memoryBase: L.dram, memorySize: configuration.memorySize, hartCount: 1,
             isa: RISCV64Hart.isaString, mmuType: RISCV64Hart.mmuType, commandLine: configuration.commandLine,

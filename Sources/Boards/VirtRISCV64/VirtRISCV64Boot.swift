@@ -14,7 +14,9 @@ struct VirtRISCV64Boot {
     /// The highest address used by anything loaded, so the device tree does not cover it.
     var end: UInt64
 
-    static func load(_ configuration: MachineConfiguration, into memory: GuestMemory) throws(BoardError) -> VirtRISCV64Boot {
+    /// `initrdAppendix` goes right after the initrd, 4-byte aligned, as part of it.
+    static func load(_ configuration: MachineConfiguration, initrdAppendix: [UInt8] = [],
+                     into memory: GuestMemory) throws(BoardError) -> VirtRISCV64Boot {
         typealias L = VirtRISCV64Layout
         var firmwareEnd = L.dram
         var firmwareStart: UInt64?
@@ -46,8 +48,20 @@ struct VirtRISCV64Boot {
             let base = kernel?.entry ?? kernelBase
             let address = base + min(configuration.memorySize / 2, 128 << 20)
             let image = try loading { () throws(LoaderError) in try RawImageLoader.load(path, at: address, into: memory) }
-            boot.initrd = (image.start, image.end)
-            boot.end = max(boot.end, image.end)
+            var end = image.end
+            if !initrdAppendix.isEmpty {
+                // Linux looks for the next archive only at 4-byte offsets and skips zeros.
+                let start = alignUp(end, 4)
+                do {
+                    try memory.write([UInt8](repeating: 0, count: Int(start - end)), at: end)
+                    try memory.write(initrdAppendix, at: start)
+                } catch {
+                    throw .layout("the initrd and the command archive do not fit in RAM: give the guest more --memory")
+                }
+                end = start + UInt64(initrdAppendix.count)
+            }
+            boot.initrd = (image.start, end)
+            boot.end = max(boot.end, end)
         }
         return boot
     }

@@ -5,8 +5,9 @@ extension ShareConfiguration {
     public static let maximumTagLength = 64
 
     /// Parses `HOSTDIR,tag=NAME[,readonly=on|off]`. The directory comes first and is taken as
-    /// written (a comma in it is written `,,`).
-    public init(parsing text: String) throws(ConfigurationError) {
+    /// written (a comma in it is written `,,`). With a `defaultTag`, `tag=` may be left out
+    /// (`xemu run` names its shares itself).
+    public init(parsing text: String, defaultTag: String? = nil) throws(ConfigurationError) {
         let option = "--share"
         let items = OptionList(text).items
         guard let directory = items.first?.text, !directory.isEmpty else {
@@ -23,7 +24,7 @@ extension ShareConfiguration {
                 tag = try Self.tag(item.value ?? "")
             }
         }
-        guard let tag else { throw .missingKey(option: option, key: "tag", example: "\(directory),tag=share") }
+        guard let tag = tag ?? defaultTag else { throw .missingKey(option: option, key: "tag", example: "\(directory),tag=share") }
         self.init(hostPath: directory, tag: tag)
         self.readOnly = readOnly
     }
