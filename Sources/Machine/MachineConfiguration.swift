@@ -30,6 +30,8 @@ public struct MachineConfiguration: Sendable, Equatable {
     public var console: ConsoleKind = .serial
     /// Offer the guest a virtio entropy device (`--rng`).
     public var entropyDevice = false
+    /// The translator's tiers (`--jit`, `--jit-threshold`, `--jit-stats`).
+    public var jit = JITConfiguration(mode: .auto)
 
     public init(board: String) { self.board = board }
 }

@@ -13,6 +13,10 @@ enum BlockExit {
     case helper(op: Int, blockPC: UInt64)
     /// Execution reached a block that was invalidated; translate `pc` again.
     case invalidated(pc: UInt64)
+    /// The `profile` op at index `op` counted down to zero: the block at `blockPC` is hot.
+    case hot(op: Int, blockPC: UInt64)
+    /// The `enterCompiled` op at index `op` starts the block at `blockPC`: run its region.
+    case compiled(op: Int, blockPC: UInt64)
 }
 
 /// The interpreter tier: runs pre-decoded IR from the flat op buffer with the guest state,
@@ -223,6 +227,16 @@ extension CPUContext {
 
             case .invalidated:
                 return .invalidated(pc: imm)
+
+            case .profile:
+                guard imm <= 1 else {
+                    ops[i].imm = Int64(bitPattern: imm &- 1)
+                    break
+                }
+                return .hot(op: i, blockPC: pc)
+
+            case .enterCompiled:
+                return .compiled(op: i, blockPC: pc)
             }
             i &+= 1
         }

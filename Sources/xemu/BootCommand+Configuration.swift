@@ -29,6 +29,14 @@ extension BootCommand {
             configuration.virtioTransport = try VirtioTransportKind(parsing: virtioTransport, option: "--virtio-transport")
         }
         configuration.timeout = timeout
+        configuration.jit.mode = try JITConfiguration.Mode(parsing: jit, option: "--jit")
+        if let jitThreshold {
+            guard jitThreshold >= 1 else {
+                throw .outOfRange(option: "--jit-threshold", value: String(jitThreshold), allowed: "1 or more")
+            }
+            configuration.jit.threshold = jitThreshold
+        }
+        configuration.jit.collectsStatistics = jitStats
         try configuration.validate()
         return configuration
     }

@@ -70,6 +70,17 @@ struct BootCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Stop the guest after this many seconds (exit status 124).", valueName: "seconds"))
     var timeout: Double?
 
+    @Option(help: ArgumentHelp(
+        "Execution tiers: interp (interpreter only), llvm (compile every block on first run), auto (hot regions compiled in the background; the default).",
+        valueName: "interp|llvm|auto"))
+    var jit = "auto"
+
+    @Option(name: .customLong("jit-threshold"), help: ArgumentHelp("Block entries before --jit auto compiles a region (default 1000).", valueName: "n"))
+    var jitThreshold: Int?
+
+    @Flag(name: .customLong("jit-stats"), help: "Print LLVM tier statistics (regions, compile latency, compile share of wall time) to stderr at exit.")
+    var jitStats = false
+
     @Flag(name: .customLong("list-boards"), help: "List the boards and how far each is built.")
     var listBoards = false
 
