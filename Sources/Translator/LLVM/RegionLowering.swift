@@ -3,9 +3,9 @@ import CLLVM
 /// Lowers a region of IR blocks to one LLVM function with the `CompiledRegionFunction`
 /// signature (LLVM 14 C API, `*2` builders only).
 ///
-/// Guest slots live in allocas (promoted to SSA values by `mem2reg`): each slot the region
-/// touches is loaded at entry, and the slots it writes are stored back in the single exit block
-/// every exit branches to. Direct transfers between the region's blocks are branches, with a
+/// Guest slots live in allocas (promoted to SSA values by `sroa`): each slot the region touches
+/// is loaded at entry, and every write also stores through to the state, so the single exit
+/// block every exit branches to needs no write-back. Direct transfers between the region's blocks are branches, with a
 /// budget that bounds how long compiled code runs before the exec loop sees exit requests.
 /// Loads and stores inline the SoftMMU TLB hit path and call `JITThunks` on a miss.
 struct RegionLowering: ~Copyable {
@@ -22,7 +22,6 @@ struct RegionLowering: ~Copyable {
     let frame: LLVMValueRef
     /// One alloca per slot the region names (nil for the others).
     var slots: [LLVMValueRef?]
-    var written: [Bool]
     let retired: LLVMValueRef
     let budget: LLVMValueRef
     let tlb: LLVMValueRef
@@ -72,19 +71,16 @@ struct RegionLowering: ~Copyable {
         LLVMPositionBuilderAtEnd(builder, entry)
 
         var slots = [LLVMValueRef?](repeating: nil, count: 256)
-        var written = [Bool](repeating: false, count: 256)
         for block in blocks {
             for op in block.ops where op.code != .profile && op.code != .enterCompiled {
                 for slot in [op.d, op.a, op.b] where slots[Int(slot)] == nil {
                     slots[Int(slot)] = LLVMBuildAlloca(builder, i64, "s\(slot)")
                 }
-                if Self.writesDestination(op.code) { written[Int(op.d)] = true }
             }
         }
         retired = LLVMBuildAlloca(builder, i64, "retired")
         budget = LLVMBuildAlloca(builder, i64, "budget")
         self.slots = slots
-        self.written = written
         for slot in 0..<256 {
             guard let alloca = slots[slot] else { continue }
             let gep = Self.gep(builder, i64, state, slot, in: context)
@@ -237,7 +233,7 @@ struct RegionLowering: ~Copyable {
         exit(.jump, pc: const(target), retiredExtra: 0)
     }
 
-    /// Branches to the exit block, which stores the written slots and the frame words and
+    /// Branches to the exit block, which stores the frame words and
     /// returns `code`. `retiredExtra` adds to the instructions retired by completed blocks.
     mutating func exit(_ code: JITFrame.Exit, pc: LLVMValueRef, aux: LLVMValueRef? = nil, aux2: LLVMValueRef? = nil,
                        retiredExtra: UInt64, chain: LLVMValueRef? = nil) {
@@ -258,10 +254,6 @@ struct RegionLowering: ~Copyable {
         }
         let code = phi("code", \.code), pc = phi("pc", \.pc), aux = phi("aux", \.aux), aux2 = phi("aux2", \.aux2)
         let count = phi("count", \.retired), chain = phi("chain", \.chain)
-        for slot in 0..<256 where written[slot] {
-            let value = LLVMBuildLoad2(builder, i64, slots[slot], "")
-            LLVMBuildStore(builder, value, Self.gep(builder, i64, state, slot, in: context))
-        }
         let total = LLVMBuildAdd(builder, LLVMBuildLoad2(builder, i64, frameWord(JITFrame.retired), ""), count, "")
         LLVMBuildStore(builder, total, frameWord(JITFrame.retired))
         LLVMBuildStore(builder, pc, frameWord(JITFrame.exitPC))
@@ -303,7 +295,13 @@ struct RegionLowering: ~Copyable {
 
     func read(_ slot: UInt8) -> LLVMValueRef { LLVMBuildLoad2(builder, i64, slots[Int(slot)], "")! }
 
-    func write(_ slot: UInt8, _ value: LLVMValueRef) { LLVMBuildStore(builder, value, slots[Int(slot)]) }
+    /// Writes a slot: the SSA copy for later reads, and the state itself (a store-through), so
+    /// exits and slow-path calls need no write-back. Writing back at each exit instead made the
+    /// exit block's phis grow with exits × slots, which dominated compile time on large regions.
+    func write(_ slot: UInt8, _ value: LLVMValueRef) {
+        LLVMBuildStore(builder, value, slots[Int(slot)])
+        LLVMBuildStore(builder, value, Self.gep(builder, i64, state, Int(slot), in: context))
+    }
 
     func frameWord(_ index: Int) -> LLVMValueRef { Self.gep(builder, i64, frame, index, in: context) }
 
@@ -316,17 +314,5 @@ struct RegionLowering: ~Copyable {
     static func attribute(_ context: LLVMContextRef, _ name: String) -> LLVMAttributeRef {
         let kind = LLVMGetEnumAttributeKindForName(name, name.utf8.count)
         return LLVMCreateEnumAttribute(context, kind, 0)
-    }
-
-    /// Whether `code` writes slot `d`.
-    static func writesDestination(_ code: IROpcode) -> Bool {
-        switch code {
-        case .store8, .store16, .store32, .store64, .fence, .branchEqual, .branchNotEqual, .branchLess,
-             .branchGreaterEqual, .branchLessUnsigned, .branchGreaterEqualUnsigned, .jump, .jumpIndirect,
-             .exitToLoop, .raise, .helper, .invalidated, .profile, .enterCompiled:
-            false
-        default:
-            true
-        }
     }
 }
