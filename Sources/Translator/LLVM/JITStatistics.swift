@@ -4,7 +4,7 @@ import Foundation
 public struct JITStatistics: Sendable {
     /// Regions compiled (including ones discarded before installation).
     public var compiledRegions = 0
-    /// Regions installed and entered at least once possible.
+    /// Regions installed (their entry block now runs compiled code).
     public var installedRegions = 0
     /// Regions dropped because their guest code was written or the cache was flushed.
     public var invalidatedRegions = 0

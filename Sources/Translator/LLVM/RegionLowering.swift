@@ -113,9 +113,7 @@ struct RegionLowering: ~Copyable {
         for (index, op) in block.ops.enumerated() {
             if lowerOp(op, index: block.firstOp + index, blockPC: block.pc) { return }
         }
-        // A block without an ending op (the region copier stops at one, so this is defensive):
-        // leave for the PC after it through the exec loop.
-        exit(.indirect, pc: const(block.pc), retiredExtra: 0)
+        preconditionFailure("block \(String(block.pc, radix: 16)) has no block-ending op")
     }
 
     /// Lowers one op; returns true when it ended the LLVM block (a block-ending op).
