@@ -48,7 +48,8 @@ typealias CompiledRegionFunction = @convention(c) (UnsafeMutablePointer<UInt64>,
 
 /// The C-callable slow paths compiled code calls on a TLB miss and for atomics. Each takes the
 /// `CPUContext` as an unretained opaque pointer. Status results: 0 the access faulted (the
-/// fault is in `slowFault`), 1 done, 2 done and translated code was invalidated.
+/// fault is in `slowFault`), 1 done, 2 done but compiled code should return to the exec loop
+/// soon: translated code was invalidated, or the access (a device) requested an exit.
 enum JITThunks {
     typealias Load = @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64, UnsafeMutablePointer<UInt64>) -> UInt64
     typealias Store = @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64, UInt64) -> UInt64
@@ -58,14 +59,14 @@ enum JITThunks {
         let cpu = Unmanaged<CPUContext>.fromOpaque(opaque).takeUnretainedValue()
         guard let value = cpu.loadSlow(address, size: size) else { return 0 }
         out.pointee = value
-        return 1
+        return cpu.exitFlags.load(ordering: .relaxed) == 0 ? 1 : 2
     }
 
     static let store: Store = { opaque, address, size, value in
         let cpu = Unmanaged<CPUContext>.fromOpaque(opaque).takeUnretainedValue()
         let before = cpu.cache.invalidationCount
         guard cpu.storeSlow(address, size: size, value: value) else { return 0 }
-        return cpu.cache.invalidationCount == before ? 1 : 2
+        return cpu.cache.invalidationCount == before && cpu.exitFlags.load(ordering: .relaxed) == 0 ? 1 : 2
     }
 
     /// `packedOp` is the opcode's raw value in bits 0-7 and the op's `c` in bits 8-15; the
@@ -88,7 +89,7 @@ enum JITThunks {
         switch result {
         case .success(let value):
             out.pointee = value
-            return cpu.cache.invalidationCount == before ? 1 : 2
+            return cpu.cache.invalidationCount == before && cpu.exitFlags.load(ordering: .relaxed) == 0 ? 1 : 2
         case .failure(let fault):
             cpu.slowFault = fault
             return 0

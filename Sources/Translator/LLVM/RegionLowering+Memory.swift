@@ -32,6 +32,7 @@ extension RegionLowering {
         let status = callThunk(Self.loadThunkType(self), address: UInt(bitPattern: unsafeBitCast(JITThunks.load, to: UnsafeRawPointer.self)),
                                [cpuPointer, address, const(size), frameWord(JITFrame.scratch)])
         faultUnless(status, at: at, retired: op.retired)
+        noteLeaveRequest(status)
         let slowValue = LLVMBuildLoad2(builder, i64, frameWord(JITFrame.scratch), "")!
         let slowEnd = LLVMGetInsertBlock(builder)
         LLVMBuildBr(builder, join)
@@ -75,7 +76,7 @@ extension RegionLowering {
         let status = callThunk(Self.storeThunkType(self), address: UInt(bitPattern: unsafeBitCast(JITThunks.store, to: UnsafeRawPointer.self)),
                                [cpuPointer, address, const(size), value])
         faultUnless(status, at: at, retired: op.retired)
-        noteInvalidation(status)
+        noteLeaveRequest(status)
         LLVMBuildBr(builder, join)
         LLVMPositionBuilderAtEnd(builder, join)
     }
@@ -85,7 +86,7 @@ extension RegionLowering {
         let status = callThunk(Self.atomicThunkType(self), address: UInt(bitPattern: unsafeBitCast(JITThunks.atomic, to: UnsafeRawPointer.self)),
                                [cpuPointer, const(packed), read(op.a), read(op.b), frameWord(JITFrame.scratch)])
         faultUnless(status, at: at, retired: op.retired)
-        noteInvalidation(status)
+        noteLeaveRequest(status)
         write(op.d, LLVMBuildLoad2(builder, i64, frameWord(JITFrame.scratch), "")!)
     }
 
@@ -130,10 +131,11 @@ extension RegionLowering {
         LLVMPositionBuilderAtEnd(builder, ok)
     }
 
-    /// After status 2 (code was invalidated) both budgets drop to zero, so the region leaves at
-    /// its next transfer without chaining and the exec loop drops stale code (as the
-    /// interpreter finishes its current block and then meets the invalidated op).
-    private func noteInvalidation(_ status: LLVMValueRef) {
+    /// After status 2 both budgets drop to zero, so the region leaves at its next transfer
+    /// without chaining: the exec loop then drops stale code (as the interpreter finishes its
+    /// current block and then meets the invalidated op) or handles the exit request a device
+    /// made (as the interpreter does at its next chained jump).
+    private func noteLeaveRequest(_ status: LLVMValueRef) {
         let invalidated = LLVMBuildICmp(builder, LLVMIntEQ, status, const(2), "")
         let current = LLVMBuildLoad2(builder, i64, budget, "")
         LLVMBuildStore(builder, LLVMBuildSelect(builder, invalidated, const(0), current, ""), budget)
