@@ -1,6 +1,6 @@
-/// Region formation: from a hot block, the translated blocks its direct transfers reach within
-/// the entry's guest page (the same rule as interpreter chaining, so a remapped page never
-/// keeps a stale edge), breadth first, up to `maxRegionBlocks`.
+/// Region formation: from a hot block, the hot translated blocks its direct transfers reach
+/// within the entry's guest page (the same rule as interpreter chaining, so a remapped page
+/// never keeps a stale edge), breadth first, up to `maxRegionBlocks`.
 extension JITTier {
     /// Ops of one block copied at most (a block ends far earlier).
     static let maxBlockOps = 1024
@@ -24,7 +24,8 @@ extension JITTier {
                       blocks.count < limit else { continue }
                 seen.insert(target)
                 let physical = (entryBlock.physicalPC & ~TLBGeometry.pageOffsetMask) | (target & TLBGeometry.pageOffsetMask)
-                guard let found = cache.lookup(pc: target, physicalPC: physical, flags: flags) else { continue }
+                guard let found = cache.lookup(pc: target, physicalPC: physical, flags: flags),
+                      isHot(cache.ops[Int(cache.blocks[Int(found)].firstOp)]) else { continue }
                 chosen.append(found)
                 blocks.append(copy(found, cache: cache))
             }
@@ -45,6 +46,18 @@ extension JITTier {
             }
         }
         return request
+    }
+
+    /// Whether a successor block is worth compiling into the region: under `auto` it must have
+    /// run at least half the threshold (its `profile` count shows it) or be hot already, so
+    /// regions follow the hot path instead of every branch; under `llvm` every block counts.
+    private func isHot(_ first: IROp) -> Bool {
+        guard configuration.mode == .auto else { return true }
+        switch first.code {
+        case .profile: return first.imm <= profileCount / 2 || first.imm > Self.pendingCount / 2
+        case .enterCompiled: return true
+        default: return false
+        }
     }
 
     private func copy(_ block: Int32, cache: TranslationCache) -> RegionBlock {
