@@ -30,8 +30,9 @@ public struct MachineConfiguration: Sendable, Equatable {
     public var console: ConsoleKind = .serial
     /// Offer the guest a virtio entropy device (`--rng`).
     public var entropyDevice = false
-    /// The translator's tiers (`--jit`, `--jit-threshold`, `--jit-stats`).
-    public var jit = JITConfiguration(mode: .auto)
+    /// The translator's tiers (`--jit`, `--jit-threshold`, `--jit-stats`). The interpreter
+    /// stays the default until `auto` is never slower than it (issue #8: a Linux boot is not yet).
+    public var jit = JITConfiguration.interpreter
 
     public init(board: String) { self.board = board }
 }

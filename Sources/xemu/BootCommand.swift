@@ -71,9 +71,9 @@ struct BootCommand: ParsableCommand {
     var timeout: Double?
 
     @Option(help: ArgumentHelp(
-        "Execution tiers: interp (interpreter only), llvm (compile every block on first run), auto (hot regions compiled in the background; the default).",
+        "Execution tiers: interp (interpreter only; the default), llvm (compile every block on first run), auto (hot regions compiled in the background).",
         valueName: "interp|llvm|auto"))
-    var jit = "auto"
+    var jit = "interp"
 
     @Option(name: .customLong("jit-threshold"), help: ArgumentHelp("Block entries before --jit auto compiles a region (default 1000).", valueName: "n"))
     var jitThreshold: Int?
