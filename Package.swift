@@ -44,7 +44,7 @@ let package = Package(
         ),
         .target(name: "Virtio", dependencies: ["Machine"], swiftSettings: hotPathSettings),
         .target(name: "Devices", dependencies: ["Virtio", "Machine", "CHostIO"], swiftSettings: hotPathSettings),
-        .target(name: "Translator", dependencies: ["Machine"], swiftSettings: hotPathSettings),
+        .target(name: "Translator", dependencies: ["Machine", "CLLVM"], swiftSettings: hotPathSettings),
         .target(name: "PCI", dependencies: ["Machine"], swiftSettings: hotPathSettings),
         .target(name: "VirtioPCI", dependencies: ["Virtio", "PCI", "Machine"], swiftSettings: hotPathSettings),
         .target(

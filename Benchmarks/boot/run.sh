@@ -1,6 +1,7 @@
 #!/bin/bash
-# xemu boot benchmark: wall time from start to a console marker on virt-riscv64, for xemu and
-# for qemu-system-riscv64 (TCG) with the same images, side by side, with the ratio xemu/QEMU.
+# xemu boot benchmark: wall time from start to a console marker on virt-riscv64, for xemu
+# (--jit interp and --jit auto) and for qemu-system-riscv64 (TCG) with the same images, side by
+# side, with the ratio xemu auto/QEMU.
 #
 #   u-boot: OpenSBI fw_jump.bin + U-Boot qemu-riscv64_smode until the "=> " prompt (this
 #           includes U-Boot's 2 s autoboot countdown on both emulators)
@@ -66,23 +67,25 @@ measure() { # NAME MARKER -- XEMU_ARGS... -- QEMU_ARGS...
     while [[ $1 != -- ]]; do xargs+=("$1"); shift; done
     shift
     qargs=("$@")
-    local xs=() qs=()
+    local xs=() as=() qs=()
     for ((i = 0; i < runs; i++)); do
-        xs+=("$(time_to "$marker" "$xemu" "${xargs[@]}")")
+        xs+=("$(time_to "$marker" "$xemu" "${xargs[@]}" --jit interp)")
+        as+=("$(time_to "$marker" "$xemu" "${xargs[@]}" --jit auto)")
         qs+=("$(time_to "$marker" qemu-system-riscv64 "${qargs[@]}")")
     done
-    local x q ratio
+    local x a q ratio
     x=$(median "${xs[@]}")
+    a=$(median "${as[@]}")
     q=$(median "${qs[@]}")
-    if [[ $x == timeout || $q == timeout ]]; then ratio=n/a; else ratio=$(echo "scale=2; $x / $q" | bc); fi
-    printf '| %-34s | %8s | %8s | %6s |\n' "$name" "$x" "$q" "$ratio"
+    if [[ $a == timeout || $q == timeout ]]; then ratio=n/a; else ratio=$(echo "scale=2; $a / $q" | bc); fi
+    printf '| %-34s | %8s | %8s | %8s | %6s |\n' "$name" "$x" "$a" "$q" "$ratio"
 }
 
 qemu_common=(-M virt -m 512M -smp 1 -display none -monitor none -serial stdio -nic none)
 echo "virt-riscv64 boot, median of $runs runs (seconds of wall time)"
 echo
-printf '| %-34s | %8s | %8s | %6s |\n' "boot" "xemu" "QEMU" "ratio"
-printf '|%s|%s|%s|%s|\n' "------------------------------------" "----------" "----------" "--------"
+printf '| %-34s | %8s | %8s | %8s | %6s |\n' "boot" "interp" "auto" "QEMU" "auto/QEMU"
+printf '|%s|%s|%s|%s|%s|\n' "------------------------------------" "----------" "----------" "----------" "--------"
 measure "OpenSBI + U-Boot to \"=>\"" '=> ' \
     -- --board virt-riscv64 --bios "$images/fw_jump.bin" --kernel "$images/u-boot.bin" \
     -- "${qemu_common[@]}" -bios "$images/fw_jump.bin" -kernel "$images/u-boot.bin"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # xemu compute benchmark: builds compute.c natively and for bare-metal riscv64 (virt board),
-# runs native, qemu-system-riscv64 and xemu (when built) side by side with hyperfine, checks
-# that every checksum agrees, and prints wall time, guest MIPS, and ratios to QEMU and native.
+# runs native, qemu-system-riscv64 and xemu (when built; --jit interp and --jit auto) side by side
+# with hyperfine, checks that every checksum agrees, and prints wall time, guest MIPS, ratios to
+# QEMU and native, and the LLVM tier's statistics (regions, compile latency median/p99, compile
+# share of wall time) from one --jit-stats run.
 #
 #   Benchmarks/compute/run.sh                 (XEMU=path/to/xemu to pick a binary; default:
 #                                              .build/release/xemu if present)
@@ -47,14 +49,16 @@ set -- --runs "$runs" --warmup 1 --export-json "$out/results.json" \
     -n native "$out/compute-native" \
     -n qemu "$qemu </dev/null"
 if [ -x "$xemu" ]; then
-    xemu_cmd="$xemu --board virt-riscv64 --bios none --kernel $out/compute-riscv64.elf --serial stdio"
-    xemu_sum=$($xemu_cmd </dev/null 2>/dev/null | checksum || true)
-    if [ "$xemu_sum" = "$native_sum" ]; then
-        set -- "$@" -n xemu "$xemu_cmd </dev/null"
-    else
-        echo "xemu printed checksum '$xemu_sum', native $native_sum: xemu not timed" >&2
-        status=1
-    fi
+    for tier in interp auto; do
+        xemu_cmd="$xemu --board virt-riscv64 --bios none --kernel $out/compute-riscv64.elf --serial stdio --jit $tier"
+        xemu_sum=$($xemu_cmd --jit-stats </dev/null 2>"$out/jit-stats-$tier.txt" | checksum || true)
+        if [ "$xemu_sum" = "$native_sum" ]; then
+            set -- "$@" -n "xemu-$tier" "$xemu_cmd </dev/null"
+        else
+            echo "xemu --jit $tier printed checksum '$xemu_sum', native $native_sum: not timed" >&2
+            status=1
+        fi
+    done
 else
     echo "(no xemu at $xemu: set XEMU=... or build with swift build -c release)" >&2
 fi
@@ -67,12 +71,16 @@ instructions = int(sys.argv[2])
 native = results["native"]["mean"]
 qemu = results["qemu"]["mean"]
 print(f"checksum {sys.argv[3]} (agrees); {instructions} guest instructions (exact, from QEMU -icount)")
-print(f"{'runner':8} {'wall s':>9} {'± s':>7} {'guest MIPS':>11} {'vs QEMU':>8} {'vs native':>10}")
-for name in ("native", "qemu", "xemu"):
+print(f"{'runner':12} {'wall s':>9} {'± s':>7} {'guest MIPS':>11} {'vs QEMU':>8} {'vs native':>10}")
+for name in ("native", "qemu", "xemu-interp", "xemu-auto"):
     if name not in results:
         continue
     r = results[name]
     mips = "-" if name == "native" else f"{instructions / r['mean'] / 1e6:.0f}"
-    print(f"{name:8} {r['mean']:9.3f} {r['stddev']:7.3f} {mips:>11} {r['mean'] / qemu:7.2f}x {r['mean'] / native:9.2f}x")
+    print(f"{name:12} {r['mean']:9.3f} {r['stddev']:7.3f} {mips:>11} {r['mean'] / qemu:7.2f}x {r['mean'] / native:9.2f}x")
 PY
+if [ -s "$out/jit-stats-auto.txt" ]; then
+    echo "xemu --jit auto, one untimed run with --jit-stats:"
+    sed 's/^/  /' "$out/jit-stats-auto.txt"
+fi
 exit $status

@@ -18,6 +18,8 @@ public enum BoardError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooManyDevices(String)
     /// The board needs a file that `Images/build.sh` makes.
     case missingDefaultImage(path: String)
+    /// The LLVM tier could not start (run with --jit interp).
+    case translator(String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum BoardError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .tooManyDevices(why): why
         case let .missingDefaultImage(path):
             "the default firmware \(path) is missing: run Images/build.sh, or pass --bios PATH or --bios none"
+        case let .translator(why): "the LLVM tier cannot start (\(why)); run with --jit interp"
         }
     }
 }

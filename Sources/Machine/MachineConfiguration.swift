@@ -32,6 +32,9 @@ public struct MachineConfiguration: Sendable, Equatable {
     public var entropyDevice = false
     /// virtio input devices (`--input keyboard|tablet`), in command-line order.
     public var inputDevices: [InputDeviceKind] = []
+    /// The translator's tiers (`--jit`, `--jit-threshold`, `--jit-stats`). The interpreter
+    /// stays the default until `auto` is never slower than it (issue #8: a Linux boot is not yet).
+    public var jit = JITConfiguration.interpreter
 
     public init(board: String) { self.board = board }
 }

@@ -47,6 +47,8 @@ public final class CPUContext: @unchecked Sendable {
     static let stopBit: UInt32 = 1
     static let checkBit: UInt32 = 2
     static let invalidateBit: UInt32 = 4
+    /// Bit `compiledBit`: the LLVM tier's compile thread has finished regions to install.
+    static let compiledBit: UInt32 = 8
     /// Guest-physical ranges written behind the CPU's back (DMA), queued by other threads.
     let pendingInvalidations = Mutex<[(address: UInt64, length: UInt64)]>([])
 

@@ -12,11 +12,24 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
     public let cpu: CPUContext
     public let guest: Guest
 
-    /// Creates an engine over zeroed guest state. `opCapacity` bounds the translated-code buffer
-    /// (16 bytes per op); the cache is flushed when it fills.
+    /// The LLVM tier, unless the engine only interprets.
+    let jit: JITTier?
+
+    /// Creates an interpreter-only engine over zeroed guest state. `opCapacity` bounds the
+    /// translated-code buffer (16 bytes per op); the cache is flushed when it fills.
     public init(guest: Guest, memory: GuestMemory, bus: Bus, opCapacity: Int = 1 << 20) {
         self.guest = guest
         cpu = CPUContext(slotCount: Guest.stateSlotCount, memory: memory, bus: bus, opCapacity: opCapacity)
+        jit = nil
+    }
+
+    /// Creates an engine whose tiers `jit` selects; fails only if LLVM cannot start.
+    public init(guest: Guest, memory: GuestMemory, bus: Bus, opCapacity: Int = 1 << 20,
+                jit: JITConfiguration) throws(JITError) {
+        self.guest = guest
+        let cpu = CPUContext(slotCount: Guest.stateSlotCount, memory: memory, bus: bus, opCapacity: opCapacity)
+        self.cpu = cpu
+        self.jit = jit.mode == .interpreter ? nil : try JITTier(configuration: jit, cpu: cpu)
     }
 
     /// The guest PC (valid while `run()` is not executing).
@@ -39,6 +52,7 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
             if cpu.exitFlags.load(ordering: .acquiring) != 0 {
                 let flags = cpu.exitFlags.exchange(0, ordering: .acquiringAndReleasing)
                 if flags & CPUContext.invalidateBit != 0 { cpu.applyPendingInvalidations() }
+                if flags & CPUContext.compiledBit != 0 { jit?.installFinished(cache: cache) }
                 if flags & CPUContext.checkBit != 0, let handler = guest.takeInterrupt(pc: pc, cpu: cpu) {
                     pc = handler
                     chainSite = -1
@@ -76,6 +90,12 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
                     pc = guest.takeFault(fault, pc: at, cpu: cpu)
                 case let .invalidated(at):
                     pc = at
+                case let .hot(index, blockPC):
+                    exit = tierUp(op: index, blockPC: blockPC)
+                    continue
+                case let .compiled(index, blockPC):
+                    exit = runCompiled(op: index, blockPC: blockPC)
+                    continue
                 case let .helper(index, blockPC):
                     let op = cache.ops[index]
                     let before = UInt64(op.retired) &- 1
@@ -101,7 +121,7 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
         }
     }
 
-    private var cache: TranslationCache { cpu.cache }
+    var cache: TranslationCache { cpu.cache }
 
     /// The block for `pc` in the current mode, translated now if needed; the fetch fault if `pc`
     /// cannot be fetched.
@@ -119,10 +139,11 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
         guest.translate(&builder)
         precondition(builder.isEnded && !builder.ops.isEmpty, "the front end left a block without an end")
         let newPages = builder.pages.map(\.page).filter { !cache.holdsCode(page: $0) }
-        var inserted = cache.insert(builder)
+        let prefix = jit.map { IROp(.profile, imm: $0.profileCount) }
+        var inserted = cache.insert(builder, prefix: prefix)
         if inserted == nil {
             cache.flush()
-            inserted = cache.insert(builder)
+            inserted = cache.insert(builder, prefix: prefix)
         }
         guard let block = inserted else { preconditionFailure("one block does not fit the translation cache") }
         for page in newPages { cpu.protectCodePage(page) }

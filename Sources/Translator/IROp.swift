@@ -124,6 +124,14 @@ public enum IROpcode: UInt8, Sendable {
     /// Written over the first op of an invalidated block: return to the exec loop, which
     /// translates the block at imm again.
     case invalidated
+
+    // Tier-up (emitted only while the LLVM tier is enabled, as a block's first op).
+    /// Counts entries into its block: imm is decremented, and at zero the interpreter returns to
+    /// the exec loop, which compiles a region starting at this block.
+    case profile
+    /// The block is the entry of compiled region imm: the interpreter returns to the exec loop,
+    /// which runs the compiled code.
+    case enterCompiled
 }
 
 /// The read-modify-write operations of `atomic32` / `atomic64`.

@@ -13,6 +13,10 @@ enum BlockExit {
     case helper(op: Int, blockPC: UInt64)
     /// Execution reached a block that was invalidated; translate `pc` again.
     case invalidated(pc: UInt64)
+    /// The `profile` op at index `op` counted down to zero: the block at `blockPC` is hot.
+    case hot(op: Int, blockPC: UInt64)
+    /// The `enterCompiled` op at index `op` starts the block at `blockPC`: run its region.
+    case compiled(op: Int, blockPC: UInt64)
 }
 
 /// The interpreter tier: runs pre-decoded IR from the flat op buffer with the guest state,
@@ -201,6 +205,16 @@ extension CPUContext {
 
             case .invalidated:
                 return .invalidated(pc: o.imm)
+
+            case .profile:
+                guard o.imm <= 1 else {
+                    p.pointee.imm = Int64(bitPattern: o.imm &- 1)
+                    break
+                }
+                return .hot(op: ops.distance(to: p), blockPC: pc)
+
+            case .enterCompiled:
+                return .compiled(op: ops.distance(to: p), blockPC: pc)
             }
             p += 1
         }

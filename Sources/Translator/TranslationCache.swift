@@ -44,6 +44,8 @@ final class TranslationCache {
     static let jumpCacheSize = 4096
     /// Bumped by every `flush()`: an op index from an older generation must not be patched.
     private(set) var generation: UInt64 = 0
+    /// Bumped whenever blocks are invalidated, so the LLVM tier knows to drop compiled regions.
+    private(set) var invalidationCount: UInt64 = 0
     private let maxBlocks: Int
     /// Guest RAM's record of pages holding translated code (DMA checks it), kept in step.
     private let codePageMap: CodePageMap?
@@ -86,14 +88,18 @@ final class TranslationCache {
     /// Whether any valid block was translated from `page`.
     func holdsCode(page: UInt64) -> Bool { codePages[page] != nil }
 
-    /// Adds a translated block; nil when the cache is full (flush and retry).
-    func insert(_ builder: borrowing BlockBuilder) -> Int32? {
-        guard opCount + builder.ops.count <= opCapacity, blocks.count < maxBlocks else { return nil }
+    /// Adds a translated block, led by `prefix` when given (the tier-up `profile` op); nil when
+    /// the cache is full (flush and retry).
+    func insert(_ builder: borrowing BlockBuilder, prefix: IROp? = nil) -> Int32? {
+        let total = builder.ops.count + (prefix == nil ? 0 : 1)
+        guard opCount + total <= opCapacity, blocks.count < maxBlocks else { return nil }
         let first = opCount
+        if let prefix { (ops + first).initialize(to: prefix.stamped(block: Int32(blocks.count))) }
+        let body = first + (prefix == nil ? 0 : 1)
         builder.ops.withUnsafeBufferPointer { src in
-            (ops + first).initialize(from: src.baseAddress!, count: src.count)
+            (ops + body).initialize(from: src.baseAddress!, count: src.count)
         }
-        opCount += builder.ops.count
+        opCount += total
         let b = Int32(blocks.count)
         blocks.append(Block(pc: builder.startPC, physicalPC: builder.physicalPC, flags: builder.flags,
                             firstOp: Int32(first), isValid: true))
@@ -111,6 +117,7 @@ final class TranslationCache {
         guard let entry = codePages[page], entry.mask & written != 0 else { return }
         codePages.removeValue(forKey: page)
         codePageMap?.clear(page: page)
+        invalidationCount &+= 1
         for b in entry.blocks where blocks[Int(b)].isValid {
             let block = blocks[Int(b)]
             blocks[Int(b)].isValid = false

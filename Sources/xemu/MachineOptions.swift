@@ -52,6 +52,17 @@ struct MachineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Stop the guest after this many seconds (exit status 124).", valueName: "seconds"))
     var timeout: Double?
 
+    @Option(help: ArgumentHelp(
+        "Execution tiers: interp (interpreter only; the default), llvm (compile every block on first run), auto (hot regions compiled in the background).",
+        valueName: "interp|llvm|auto"))
+    var jit = "interp"
+
+    @Option(name: .customLong("jit-threshold"), help: ArgumentHelp("Block entries before --jit auto compiles a region (default 1000).", valueName: "n"))
+    var jitThreshold: Int?
+
+    @Flag(name: .customLong("jit-stats"), help: "Print LLVM tier statistics (regions, compile latency, compile share of wall time) to stderr at exit.")
+    var jitStats = false
+
     /// A configuration for `board` (checked against the catalog) holding these options' values;
     /// not yet validated as a whole.
     func configuration(board: String) throws(ConfigurationError) -> MachineConfiguration {
@@ -73,6 +84,14 @@ struct MachineOptions: ParsableArguments {
             configuration.virtioTransport = try VirtioTransportKind(parsing: virtioTransport, option: "--virtio-transport")
         }
         configuration.timeout = timeout
+        configuration.jit.mode = try JITConfiguration.Mode(parsing: jit, option: "--jit")
+        if let jitThreshold {
+            guard jitThreshold >= 1 else {
+                throw .outOfRange(option: "--jit-threshold", value: String(jitThreshold), allowed: "1 or more")
+            }
+            configuration.jit.threshold = jitThreshold
+        }
+        configuration.jit.collectsStatistics = jitStats
         return configuration
     }
 }

@@ -40,6 +40,17 @@ public final class RISCV64Hart: InterruptController, @unchecked Sendable {
     /// A hart at reset: machine mode, paging off, all registers 0, pc 0, mhartid `hartID`.
     public init(memory: GuestMemory, bus: Bus, hartID: UInt64 = 0) {
         engine = ExecutionEngine(guest: RISCV64FrontEnd(), memory: memory, bus: bus)
+        reset(hartID: hartID)
+    }
+
+    /// A hart at reset whose engine uses the tiers `jit` selects (issue #8); fails only if
+    /// LLVM cannot start.
+    public init(memory: GuestMemory, bus: Bus, hartID: UInt64 = 0, jit: JITConfiguration) throws(JITError) {
+        engine = try ExecutionEngine(guest: RISCV64FrontEnd(), memory: memory, bus: bus, jit: jit)
+        reset(hartID: hartID)
+    }
+
+    private func reset(hartID: UInt64) {
         let s = engine.cpu.state
         s[RISCV64Slot.privilege] = RISCV64FrontEnd.Status.machine
         s[RISCV64Slot.mstatus] = RISCV64FrontEnd.Status.machine << RISCV64FrontEnd.Status.mppShift

@@ -1,4 +1,5 @@
 import Foundation
+import Machine
 import Testing
 @testable import RISCV64
 
@@ -8,7 +9,8 @@ import Testing
 enum DifferentialRoutine {
     static let outputBase: UInt64 = 0x8010_0000
 
-    static func runOnXemu(routine: String, data: String, operandCount: Int, resultBytes: Int) throws -> [UInt8] {
+    static func runOnXemu(routine: String, data: String, operandCount: Int, resultBytes: Int,
+                          jit: JITConfiguration = GuestRig.defaultJIT) throws -> [UInt8] {
         let rig = try GuestRig("""
             li t0, 0x2000
             csrs mstatus, t0
@@ -20,8 +22,9 @@ enum DifferentialRoutine {
         \(routine)
             .balign 8
         \(data)
-        """, ramSize: 4 << 20)
+        """, ramSize: 4 << 20, jit: jit)
         rig.run()
+        if let error = rig.hart.engine.jitError { Issue.record("LLVM tier: \(error)") }
         return try rig.memory.bytes(at: outputBase, count: resultBytes)
     }
 

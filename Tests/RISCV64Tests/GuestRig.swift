@@ -85,11 +85,19 @@ final class GuestRig {
     1:  j 1b
     """
 
-    init(_ source: String, march: String = "rv64imafdc_zicsr_zifencei_zba_zbb_zbs", ramSize: UInt64 = 1 << 20) throws {
+    /// The tiers rigs use unless a test names them: `XEMU_TEST_JIT=interp|llvm|auto` (default
+    /// interp), so the whole suite can be rerun on the LLVM tier.
+    static let defaultJIT: JITConfiguration = {
+        let name = ProcessInfo.processInfo.environment["XEMU_TEST_JIT"] ?? "interp"
+        return JITConfiguration(mode: JITConfiguration.Mode(rawValue: name) ?? .interpreter, threshold: 2)
+    }()
+
+    init(_ source: String, march: String = "rv64imafdc_zicsr_zifencei_zba_zbb_zbs", ramSize: UInt64 = 1 << 20,
+         jit: JITConfiguration = GuestRig.defaultJIT) throws {
         memory = try GuestMemory(base: Self.ramBase, size: ramSize)
         try bus.register(device, at: Self.deviceBase, size: 0x1000, name: "recorder")
         try bus.register(finisher, at: 0x10_0000, size: 0x1000, name: "finisher")
-        hart = RISCV64Hart(memory: memory, bus: bus)
+        hart = try RISCV64Hart(memory: memory, bus: bus, jit: jit)
         finisher.hart = hart
         let code = try Assembler.assemble(".option nopic\n.option norvc\n" + source + "\n" + Self.epilogue, march: march)
         try memory.write(code, at: Self.ramBase)

@@ -40,7 +40,12 @@ public final class VirtRISCV64: Board {
         } catch {
             throw BoardError.memory(error.description)
         }
-        let hart = RISCV64Hart(memory: memory, bus: bus, hartID: 0)
+        let hart: RISCV64Hart
+        do {
+            hart = try RISCV64Hart(memory: memory, bus: bus, hartID: 0, jit: configuration.jit)
+        } catch {
+            throw BoardError.translator("\(error)")
+        }
         self.hart = hart
         let stop = MachineStop(stopHart: { hart.requestExit() })
         self.stop = stop
@@ -87,6 +92,12 @@ public final class VirtRISCV64: Board {
             return .poweredOff(status: 0)
         }
         if let seconds = configuration.timeout { stop.armTimeout(seconds: seconds) }
+        let start = ContinuousClock.now
+        defer {
+            if configuration.jit.collectsStatistics, let statistics = hart.engine.jitStatistics {
+                JITStatistics.print(statistics, error: hart.engine.jitError, wallTime: ContinuousClock.now - start)
+            }
+        }
         virtioDevices.start()
         defer { virtioDevices.stop() }
         while true {

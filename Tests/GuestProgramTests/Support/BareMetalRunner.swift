@@ -12,6 +12,10 @@ struct BareMetalRunner {
 
     let kind: Kind
     let executable: String
+    /// xemu's `--jit` tier: XEMU_DIFF_JIT (interp, llvm or auto) unless a test names one.
+    var jit: String? = ProcessInfo.processInfo.environment["XEMU_DIFF_JIT"]
+    /// Extra xemu options (such as `--jit-threshold`).
+    var extraArguments: [String] = []
 
     static func fromEnvironment() throws(GuestTestError) -> BareMetalRunner {
         let value = ProcessInfo.processInfo.environment["XEMU_DIFF_TARGET"] ?? Kind.xemu.rawValue
@@ -40,7 +44,8 @@ struct BareMetalRunner {
     func run(kernel: String, timeout: Duration = .seconds(60)) throws(GuestTestError) -> HostProcess.Result {
         switch kind {
         case .xemu:
-            try HostProcess.run(executable, ["--board", "virt-riscv64", "--bios", "none", "--kernel", kernel, "--serial", "stdio"], timeout: timeout)
+            try HostProcess.run(executable, ["--board", "virt-riscv64", "--bios", "none", "--kernel", kernel, "--serial", "stdio"]
+                                    + (jit.map { ["--jit", $0] } ?? []) + extraArguments, timeout: timeout)
         case .qemuSystem:
             try HostProcess.run(executable, ["-M", "virt", "-bios", "none", "-display", "none", "-monitor", "none",
                                              "-serial", "stdio", "-kernel", kernel], timeout: timeout)

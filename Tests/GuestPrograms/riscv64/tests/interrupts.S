@@ -74,10 +74,15 @@ handler:
     add s2, s2, t2                             # s2: the deadline (the handler clobbers t1)
     sd s2, 0(s1)
     li t3, 100000
-3:  la t4, interrupts
+    # Check and wait with MIE clear (wfi still wakes on a pending, mie-enabled interrupt), so an
+    # interrupt that lands between the check and the wfi is not taken there and then waited
+    # for in vain; it is taken once MIE is set again.
+3:  csrci mstatus, 8
+    la t4, interrupts
     ld t4, 0(t4)
     bnez t4, 4f
     wfi
+    csrsi mstatus, 8
     addi t3, t3, -1
     bnez t3, 3b
     li a0, 6

@@ -1,0 +1,49 @@
+import Foundation
+
+/// What the LLVM tier did during a run, for `--jit-stats`.
+public struct JITStatistics: Sendable {
+    /// Regions compiled (including ones discarded before installation).
+    public var compiledRegions = 0
+    /// Regions installed (their entry block now runs compiled code).
+    public var installedRegions = 0
+    /// Regions dropped because their guest code was written or the cache was flushed.
+    public var invalidatedRegions = 0
+    /// Regions evicted to bound the code cache.
+    public var evictedRegions = 0
+    /// Entries into compiled code from the exec loop.
+    public var compiledEntries: UInt64 = 0
+    /// Guest blocks lowered in all regions.
+    public var loweredBlocks = 0
+    /// Wall time of each compile (lowering, optimisation and code generation), in nanoseconds.
+    public var compileNanoseconds: [UInt64] = []
+
+    /// The median and 99th percentile compile latency in nanoseconds (0 when none).
+    public var latencyPercentiles: (median: UInt64, p99: UInt64) {
+        guard !compileNanoseconds.isEmpty else { return (0, 0) }
+        let sorted = compileNanoseconds.sorted()
+        let p99 = sorted[min(sorted.count - 1, (sorted.count * 99) / 100)]
+        return (sorted[sorted.count / 2], p99)
+    }
+
+    /// Total compile time in nanoseconds.
+    public var totalCompileNanoseconds: UInt64 { compileNanoseconds.reduce(0, &+) }
+}
+
+extension JITStatistics {
+    /// Writes the statistics, and the compile share of `wallTime`, to standard error.
+    public static func print(_ statistics: JITStatistics, error: JITError?, wallTime: Duration) {
+        let (median, p99) = statistics.latencyPercentiles
+        let wall = Double(JITTier.nanoseconds(wallTime))
+        let share = wall > 0 ? 100 * Double(statistics.totalCompileNanoseconds) / wall : 0
+        var text = "jit: \(statistics.installedRegions) regions installed of \(statistics.compiledRegions) compiled "
+        text += "(\(statistics.loweredBlocks) blocks), \(statistics.invalidatedRegions) invalidated, \(statistics.evictedRegions) evicted, "
+        text += "\(statistics.compiledEntries) entries\n"
+        text += "jit: compile latency median \(Self.microseconds(median)) us, p99 \(Self.microseconds(p99)) us, "
+        text += "total \(Self.microseconds(statistics.totalCompileNanoseconds) / 1000) ms = "
+        text += "\(Double(Int(share * 100)) / 100)% of \(Int(wall / 1e6)) ms wall\n"
+        if let error { text += "jit: first compile error: \(error)\n" }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    private static func microseconds(_ nanoseconds: UInt64) -> UInt64 { nanoseconds / 1000 }
+}

@@ -1,0 +1,222 @@
+import Machine
+
+/// The LLVM tier of one engine: forms regions from hot blocks, compiles them (synchronously for
+/// `--jit llvm`, on `CompileWorker` for `auto`), installs them by writing an `enterCompiled`
+/// op over the entry block's `profile` op, and drops them when their guest code is written,
+/// when the cache is flushed, or to keep at most `maxRegions` (oldest first).
+///
+/// Everything here runs on the vCPU thread except the compile itself.
+final class JITTier {
+    struct Region {
+        var code: CompiledCode
+        var blocks: [Int32]
+        var entryOp: Int
+        var key: RegionRequest.Key
+        /// Chain slots of this region's side exits, and the slots linked to this region.
+        var outgoing: [Int]
+        var incoming: [Int] = []
+    }
+
+    let configuration: JITConfiguration
+    let compiler: LLVMCompiler
+    /// The frame handed to compiled code (`JITFrame` words).
+    let frame: UnsafeMutablePointer<UInt64>
+    let chains = ChainTable()
+    /// Region entry points by slot (0: none), read by compiled indirect jumps.
+    let entries: UnsafeMutablePointer<UInt64>
+    let slotCapacity: Int
+    /// A side exit just taken through chain slot `id` to `target`: linked if the next block
+    /// entered is a region starting at `target`.
+    var pendingLink: (id: Int, target: UInt64)?
+    /// Installed regions by slot; slots of pending requests are reserved (nil).
+    private(set) var regions: [Region?] = []
+    private var freeSlots: [Int] = []
+    /// Installed slots, oldest first (`installHead` is the next eviction candidate).
+    private var installOrder: [Int] = []
+    private var installHead = 0
+    private var liveCount = 0
+    private var worker: CompileWorker?
+    private var seenGeneration: UInt64
+    private var seenInvalidations: UInt64
+    var statistics = JITStatistics()
+    /// The first compile error, for `--jit-stats` and tests.
+    private(set) var firstError: JITError?
+    /// The `profile` count of a block whose region is being compiled: the interpreter keeps
+    /// counting it down, but it stays above `pendingCount / 2` for any practical run.
+    static let pendingCount = Int64.max
+
+    init(configuration: JITConfiguration, cpu: CPUContext) throws(JITError) {
+        self.configuration = configuration
+        compiler = try LLVMCompiler()
+        frame = .allocate(capacity: JITFrame.wordCount)
+        frame.initialize(repeating: 0, count: JITFrame.wordCount)
+        slotCapacity = configuration.maxRegions + CompileWorker.queueLimit + 1
+        entries = .allocate(capacity: slotCapacity)
+        entries.initialize(repeating: 0, count: slotCapacity)
+        seenGeneration = cpu.cache.generation
+        seenInvalidations = cpu.cache.invalidationCount
+        if configuration.mode == .auto {
+            worker = CompileWorker(compiler: compiler) { [weak cpu] in
+                cpu?.exitFlags.bitwiseOr(CPUContext.compiledBit, ordering: .releasing)
+            }
+        }
+    }
+
+    deinit {
+        worker?.stop()
+        for region in regions { if let region { compiler.remove(region.code) } }
+        frame.deallocate()
+        entries.deallocate()
+    }
+
+    /// The op a new block starts with.
+    var profileCount: Int64 { configuration.mode == .llvm ? 1 : Int64(configuration.threshold) }
+
+    // MARK: Keeping regions consistent with the cache
+
+    /// Drops regions whose blocks were invalidated or flushed since the last look.
+    func synchronize(with cache: TranslationCache) {
+        if cache.generation != seenGeneration {
+            seenGeneration = cache.generation
+            seenInvalidations = cache.invalidationCount
+            for slot in regions.indices where regions[slot] != nil {
+                drop(slot, cache: cache, rewriteEntry: false)
+                statistics.invalidatedRegions += 1
+            }
+            return
+        }
+        guard cache.invalidationCount != seenInvalidations else { return }
+        seenInvalidations = cache.invalidationCount
+        for slot in regions.indices {
+            guard let region = regions[slot], region.blocks.contains(where: { !cache.blocks[Int($0)].isValid }) else { continue }
+            drop(slot, cache: cache, rewriteEntry: true)
+            statistics.invalidatedRegions += 1
+        }
+    }
+
+    private func drop(_ slot: Int, cache: TranslationCache, rewriteEntry: Bool) {
+        guard let region = regions[slot] else { return }
+        regions[slot] = nil
+        entries[slot] = 0
+        chains.unlink(region.incoming, target: slot)
+        chains.release(region.outgoing, owner: slot)
+        freeSlots.append(slot)
+        liveCount -= 1
+        if rewriteEntry, cache.ops[region.entryOp].code == .enterCompiled, cache.ops[region.entryOp].imm == Int64(slot) {
+            cache.ops[region.entryOp].code = .profile
+            cache.ops[region.entryOp].imm = profileCount
+        }
+        compiler.remove(region.code)
+    }
+
+    // MARK: Tier-up
+
+    /// The block whose `profile` op is at `op` is hot: compile a region from it (now for
+    /// `llvm`, in the background for `auto`). Returns whether compiled code is installed there.
+    func tierUp(op: Int, cache: TranslationCache, flags: UInt64) -> Bool {
+        synchronize(with: cache)
+        guard cache.ops[op].code == .profile else { return false }
+        guard let slot = freeSlots.popLast() ?? (regions.count < slotCapacity ? appendSlot() : nil) else {
+            cache.ops[op].imm = profileCount
+            return false
+        }
+        let request = formRegion(entryOp: op, slot: slot, cache: cache, flags: flags)
+        cache.ops[op].imm = Self.pendingCount
+        if let worker {
+            if !worker.enqueue(request) {
+                release(request)
+                cache.ops[op].imm = profileCount
+            }
+            return false
+        }
+        let start = ContinuousClock.now
+        let result = Result { () throws(JITError) in try compiler.compile(request) }
+        let elapsed = ContinuousClock.now - start
+        finish(CompileWorker.Finished(request: request, result: result, nanoseconds: Self.nanoseconds(elapsed)), cache: cache)
+        return cache.ops[op].code == .enterCompiled
+    }
+
+    /// Installs what the worker finished (called at a safe point of the exec loop).
+    func installFinished(cache: TranslationCache) {
+        guard let worker else { return }
+        synchronize(with: cache)
+        for finished in worker.takeFinished() { finish(finished, cache: cache) }
+    }
+
+    private func finish(_ finished: CompileWorker.Finished, cache: TranslationCache) {
+        let request = finished.request
+        statistics.compileNanoseconds.append(finished.nanoseconds)
+        let code: CompiledCode
+        switch finished.result {
+        case .success(let compiled): code = compiled
+        case .failure(let error):
+            if firstError == nil { firstError = error }
+            release(request)
+            return
+        }
+        statistics.compiledRegions += 1
+        statistics.loweredBlocks += request.blocks.count
+        let entryOp = request.blocks[0].firstOp
+        let stillValid = request.generation == cache.generation
+            && request.blockIndices.allSatisfy { cache.blocks[Int($0)].isValid }
+            && cache.ops[entryOp].code == .profile && cache.ops[entryOp].imm > Self.pendingCount / 2
+        guard stillValid else {
+            compiler.remove(code)
+            release(request)
+            if request.generation == cache.generation, cache.ops[entryOp].code == .profile { cache.ops[entryOp].imm = profileCount }
+            return
+        }
+        if liveCount >= configuration.maxRegions { evictOldest(cache: cache) }
+        regions[request.slot] = Region(code: code, blocks: request.blockIndices, entryOp: entryOp, key: request.key,
+                                       outgoing: request.chainSlots.values.map(\.id))
+        liveCount += 1
+        installOrder.append(request.slot)
+        cache.ops[entryOp].code = .enterCompiled
+        cache.ops[entryOp].imm = Int64(request.slot)
+        entries[request.slot] = UInt64(UInt(bitPattern: unsafeBitCast(code.function, to: UnsafeRawPointer.self)))
+        statistics.installedRegions += 1
+    }
+
+    private func appendSlot() -> Int {
+        regions.append(nil)
+        return regions.count - 1
+    }
+
+    /// Frees what a request that will not be installed holds.
+    private func release(_ request: RegionRequest) {
+        chains.release(request.chainSlots.values.map(\.id), owner: request.slot)
+        freeSlots.append(request.slot)
+    }
+
+    /// Links the pending side exit to region `slot` if it was taken to `pc` from a region of
+    /// the same mode.
+    func linkPending(to slot: Int, at pc: UInt64) {
+        guard let link = pendingLink else { return }
+        pendingLink = nil
+        guard link.target == pc, chains.words[link.id] == 0, let owner = chains.owner(of: link.id),
+              let source = regions[owner], let region = regions[slot], source.key.flags == region.key.flags else { return }
+        if chains.link(link.id, from: owner, to: slot, entry: UInt(bitPattern: unsafeBitCast(region.code.function, to: UnsafeRawPointer.self))) {
+            regions[slot]?.incoming.append(link.id)
+        }
+    }
+
+    private func evictOldest(cache: TranslationCache) {
+        while installHead < installOrder.count {
+            let slot = installOrder[installHead]
+            installHead += 1
+            if regions[slot] != nil {
+                drop(slot, cache: cache, rewriteEntry: true)
+                statistics.evictedRegions += 1
+                break
+            }
+        }
+        if installHead > 4096 {
+            installOrder.removeFirst(installHead)
+            installHead = 0
+        }
+    }
+
+    static func nanoseconds(_ duration: Duration) -> UInt64 {
+        UInt64(duration.components.seconds) * 1_000_000_000 + UInt64(duration.components.attoseconds / 1_000_000_000)
+    }
+}

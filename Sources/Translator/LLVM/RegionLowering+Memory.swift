@@ -1,0 +1,178 @@
+import CLLVM
+
+/// Loads, stores and atomics: the SoftMMU TLB hit path inline (index, tag compare, host address
+/// = addend + guest address), the `JITThunks` slow paths on a miss, and a fault exit that
+/// returns to the exec loop with the precise PC and retired count.
+extension RegionLowering {
+    /// TLBEntry words: readTag, writeTag, addend, physicalPage.
+    static let tlbEntryWords = 4
+
+    mutating func lowerLoad(_ op: IROp, at: UInt64) {
+        let size = CPUContext.accessSize(op.code)
+        let address = LLVMBuildAdd(builder, read(op.a), const(UInt64(bitPattern: op.imm)), "addr")!
+        let entry = tlbEntry(address)
+        let tag = LLVMBuildLoad2(builder, i64, entry, "readtag")
+        let hit = LLVMBuildICmp(builder, LLVMIntEQ, tag, expectedTag(address, size: size), "hit")
+        let fast = LLVMAppendBasicBlockInContext(context, function, "ldhit")
+        let slow = LLVMAppendBasicBlockInContext(context, function, "ldmiss")
+        let join = LLVMAppendBasicBlockInContext(context, function, "ld")
+        LLVMBuildCondBr(builder, hit, fast, slow)
+        setColdWeights(LLVMGetLastInstruction(LLVMGetInsertBlock(builder)))
+
+        LLVMPositionBuilderAtEnd(builder, fast)
+        let type = intType(size)
+        let host = hostPointer(entry, address, type)
+        let loaded = LLVMBuildLoad2(builder, type, host, "")!
+        LLVMSetAlignment(loaded, 1)
+        let fastValue = size == 8 ? loaded : LLVMBuildZExt(builder, loaded, i64, "")!
+        let fastEnd = LLVMGetInsertBlock(builder)
+        LLVMBuildBr(builder, join)
+
+        LLVMPositionBuilderAtEnd(builder, slow)
+        let status = callThunk(Self.loadThunkType(self), address: UInt(bitPattern: unsafeBitCast(JITThunks.load, to: UnsafeRawPointer.self)),
+                               [cpuPointer, address, const(size), frameWord(JITFrame.scratch)])
+        faultUnless(status, at: at, retired: op.retired)
+        noteLeaveRequest(status)
+        let slowValue = LLVMBuildLoad2(builder, i64, frameWord(JITFrame.scratch), "")!
+        let slowEnd = LLVMGetInsertBlock(builder)
+        LLVMBuildBr(builder, join)
+
+        LLVMPositionBuilderAtEnd(builder, join)
+        let merged = LLVMBuildPhi(builder, i64, "loaded")!
+        var values: [LLVMValueRef?] = [fastValue, slowValue]
+        var blocks: [LLVMBasicBlockRef?] = [fastEnd, slowEnd]
+        LLVMAddIncoming(merged, &values, &blocks, 2)
+        let result: LLVMValueRef = switch op.code {
+        case .load8: LLVMBuildSExt(builder, LLVMBuildTrunc(builder, merged, i8, ""), i64, "")
+        case .load16: LLVMBuildSExt(builder, LLVMBuildTrunc(builder, merged, i16, ""), i64, "")
+        case .load32: LLVMBuildSExt(builder, LLVMBuildTrunc(builder, merged, i32, ""), i64, "")
+        default: merged
+        }
+        write(op.d, result)
+    }
+
+    mutating func lowerStore(_ op: IROp, at: UInt64) {
+        let size = CPUContext.accessSize(op.code)
+        let address = LLVMBuildAdd(builder, read(op.a), const(UInt64(bitPattern: op.imm)), "addr")!
+        let value = read(op.b)
+        let entry = tlbEntry(address)
+        let tagPointer = Self.gep(builder, i64, entry, 1, in: context)
+        let tag = LLVMBuildLoad2(builder, i64, tagPointer, "writetag")
+        let hit = LLVMBuildICmp(builder, LLVMIntEQ, tag, expectedTag(address, size: size), "hit")
+        let fast = LLVMAppendBasicBlockInContext(context, function, "sthit")
+        let slow = LLVMAppendBasicBlockInContext(context, function, "stmiss")
+        let join = LLVMAppendBasicBlockInContext(context, function, "st")
+        LLVMBuildCondBr(builder, hit, fast, slow)
+        setColdWeights(LLVMGetLastInstruction(LLVMGetInsertBlock(builder)))
+
+        LLVMPositionBuilderAtEnd(builder, fast)
+        let type = intType(size)
+        let host = hostPointer(entry, address, type)
+        let stored = LLVMBuildStore(builder, size == 8 ? value : LLVMBuildTrunc(builder, value, type, ""), host)
+        LLVMSetAlignment(stored, 1)
+        LLVMBuildBr(builder, join)
+
+        LLVMPositionBuilderAtEnd(builder, slow)
+        let status = callThunk(Self.storeThunkType(self), address: UInt(bitPattern: unsafeBitCast(JITThunks.store, to: UnsafeRawPointer.self)),
+                               [cpuPointer, address, const(size), value])
+        faultUnless(status, at: at, retired: op.retired)
+        noteLeaveRequest(status)
+        LLVMBuildBr(builder, join)
+        LLVMPositionBuilderAtEnd(builder, join)
+    }
+
+    mutating func lowerAtomic(_ op: IROp, at: UInt64) {
+        let packed = UInt64(op.code.rawValue) | UInt64(op.c) << 8
+        let status = callThunk(Self.atomicThunkType(self), address: UInt(bitPattern: unsafeBitCast(JITThunks.atomic, to: UnsafeRawPointer.self)),
+                               [cpuPointer, const(packed), read(op.a), read(op.b), frameWord(JITFrame.scratch)])
+        faultUnless(status, at: at, retired: op.retired)
+        noteLeaveRequest(status)
+        write(op.d, LLVMBuildLoad2(builder, i64, frameWord(JITFrame.scratch), "")!)
+    }
+
+    // MARK: Pieces
+
+    /// A pointer to word 0 (readTag) of the TLB entry for `address`.
+    private func tlbEntry(_ address: LLVMValueRef) -> LLVMValueRef {
+        let index = LLVMBuildAnd(builder, LLVMBuildLShr(builder, address, const(TLBGeometry.pageShift), ""),
+                                 const(TLBGeometry.indexMask), "")
+        let word = LLVMBuildMul(builder, index, const(UInt64(Self.tlbEntryWords)), "")
+        var indices: [LLVMValueRef?] = [word]
+        return LLVMBuildInBoundsGEP2(builder, i64, tlb, &indices, 1, "entry")
+    }
+
+    private func expectedTag(_ address: LLVMValueRef, size: UInt64) -> LLVMValueRef {
+        LLVMBuildAnd(builder, address, const(~TLBGeometry.pageOffsetMask | (size &- 1)), "tag")
+    }
+
+    private func hostPointer(_ entry: LLVMValueRef, _ address: LLVMValueRef, _ type: LLVMTypeRef) -> LLVMValueRef {
+        let addend = LLVMBuildLoad2(builder, i64, Self.gep(builder, i64, entry, 2, in: context), "addend")
+        let host = LLVMBuildAdd(builder, addend, address, "")
+        return LLVMBuildIntToPtr(builder, host, LLVMPointerType(type, 0), "host")
+    }
+
+    func intType(_ size: UInt64) -> LLVMTypeRef {
+        switch size {
+        case 1: i8
+        case 2: i16
+        case 4: i32
+        default: i64
+        }
+    }
+
+    /// Leaves through a memory-fault exit when a thunk's status is 0.
+    private mutating func faultUnless(_ status: LLVMValueRef, at: UInt64, retired count: UInt8) {
+        let failed = LLVMBuildICmp(builder, LLVMIntEQ, status, const(0), "failed")
+        let faultBlock = LLVMAppendBasicBlockInContext(context, function, "fault")
+        let ok = LLVMAppendBasicBlockInContext(context, function, "ok")
+        LLVMBuildCondBr(builder, failed, faultBlock, ok)
+        LLVMPositionBuilderAtEnd(builder, faultBlock)
+        exit(.memoryFault, pc: const(at), retiredExtra: UInt64(count) &- 1)
+        LLVMPositionBuilderAtEnd(builder, ok)
+    }
+
+    /// After status 2 both budgets drop to zero, so the region leaves at its next transfer
+    /// without chaining: the exec loop then drops stale code (as the interpreter finishes its
+    /// current block and then meets the invalidated op) or handles the exit request a device
+    /// made (as the interpreter does at its next chained jump).
+    private func noteLeaveRequest(_ status: LLVMValueRef) {
+        let invalidated = LLVMBuildICmp(builder, LLVMIntEQ, status, const(2), "")
+        let current = LLVMBuildLoad2(builder, i64, budget, "")
+        LLVMBuildStore(builder, LLVMBuildSelect(builder, invalidated, const(0), current, ""), budget)
+        let chainBudget = LLVMBuildLoad2(builder, i64, frameWord(JITFrame.budget), "")
+        LLVMBuildStore(builder, LLVMBuildSelect(builder, invalidated, const(0), chainBudget, ""), frameWord(JITFrame.budget))
+    }
+
+    private func callThunk(_ type: LLVMTypeRef, address: UInt, _ arguments: [LLVMValueRef]) -> LLVMValueRef {
+        let pointer = LLVMConstIntToPtr(const(UInt64(address)), LLVMPointerType(type, 0))
+        var args: [LLVMValueRef?] = arguments.map { $0 }
+        return LLVMBuildCall2(builder, type, pointer, &args, UInt32(args.count), "status")
+    }
+
+    private func setColdWeights(_ branch: LLVMValueRef?) {
+        guard let branch else { return }
+        let kind = LLVMGetMDKindIDInContext(context, "prof", 4)
+        var operands: [LLVMMetadataRef?] = [
+            LLVMMDStringInContext2(context, "branch_weights", 14),
+            LLVMValueAsMetadata(LLVMConstInt(i32, 2000, 0)),
+            LLVMValueAsMetadata(LLVMConstInt(i32, 1, 0)),
+        ]
+        let node = LLVMMDNodeInContext2(context, &operands, 3)
+        LLVMSetMetadata(branch, kind, LLVMMetadataAsValue(context, node))
+    }
+
+    static func loadThunkType(_ l: borrowing RegionLowering) -> LLVMTypeRef {
+        var params: [LLVMTypeRef?] = [LLVMPointerType(l.i8, 0), l.i64, l.i64, l.i64Pointer]
+        return LLVMFunctionType(l.i64, &params, 4, 0)
+    }
+
+    static func storeThunkType(_ l: borrowing RegionLowering) -> LLVMTypeRef {
+        var params: [LLVMTypeRef?] = [LLVMPointerType(l.i8, 0), l.i64, l.i64, l.i64]
+        return LLVMFunctionType(l.i64, &params, 4, 0)
+    }
+
+    static func atomicThunkType(_ l: borrowing RegionLowering) -> LLVMTypeRef {
+        var params: [LLVMTypeRef?] = [LLVMPointerType(l.i8, 0), l.i64, l.i64, l.i64, l.i64Pointer]
+        return LLVMFunctionType(l.i64, &params, 5, 0)
+    }
+}

@@ -1,0 +1,48 @@
+/// One guest block of a region, copied out of the translation cache for the compiler.
+struct RegionBlock: Sendable {
+    /// The block's guest PC.
+    var pc: UInt64
+    /// The cache index of the block's first op (helper exits name ops by cache index).
+    var firstOp: Int
+    /// The block's ops, from its first op through its block-ending op.
+    var ops: [IROp]
+}
+
+/// A region to compile: blocks along a hot path, the first one its entry. Direct transfers
+/// between its blocks stay inside the compiled code; every other transfer is a side exit.
+///
+/// `key` identifies the code independently of this run's cache (entry physical PC, mode
+/// flags, a hash of the guest bytes), so a persistent code cache can be keyed by it later.
+struct RegionRequest: Sendable {
+    struct Key: Hashable, Sendable {
+        var physicalPC: UInt64
+        var flags: UInt64
+        var codeHash: UInt64
+    }
+
+    /// The region's slot in the tier's table.
+    var slot: Int
+    var key: Key
+    var blocks: [RegionBlock]
+    /// The cache generation the op indices belong to.
+    var generation: UInt64
+    /// The cache block indices, to check they are still valid at installation.
+    var blockIndices: [Int32]
+    /// The chain slot (id and address) of each side-exit target in the entry's page.
+    var chainSlots: [UInt64: (id: Int, address: UInt)] = [:]
+    /// Where indirect jumps look for a compiled target (nil: they always return to the loop).
+    var indirect: IndirectLookup?
+
+    /// The symbol of the compiled function.
+    var symbol: String { "xemu_region_\(slot)_\(generation)" }
+}
+
+/// The host addresses compiled code needs to continue an indirect jump in compiled code: the
+/// translation cache's jump cache and op buffer (both allocated once per cache) and the tier's
+/// table of region entry points, plus the mode flags the region runs under.
+struct IndirectLookup: Sendable {
+    var jumpCache: UInt
+    var ops: UInt
+    var entries: UInt
+    var flags: UInt64
+}

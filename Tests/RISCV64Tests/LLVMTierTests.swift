@@ -1,0 +1,172 @@
+import Foundation
+import Machine
+import Testing
+import Translator
+@testable import RISCV64
+
+/// The LLVM tier against the interpreter: the same guest code under `--jit interp`, `llvm`
+/// (every block compiled on first execution) and `auto` (hot regions, here with a tiny
+/// threshold) must end with identical registers, memory and retired counts. The whole suite
+/// also runs on a tier with XEMU_TEST_JIT=llvm or auto.
+@Suite struct LLVMTierTests {
+    static let llvm = JITConfiguration(mode: .llvm)
+    static let auto = JITConfiguration(mode: .auto, threshold: 2)
+
+    @Test(arguments: [llvm, auto])
+    func integerRoutineMatchesTheInterpreter(jit: JITConfiguration) throws {
+        let bytes = IntegerDifferentialTests.operandCount * IntegerDifferentialTests.operations.count * 16
+        let reference = try DifferentialRoutine.runOnXemu(
+            routine: IntegerDifferentialTests.routine, data: IntegerDifferentialTests.data,
+            operandCount: IntegerDifferentialTests.operandCount, resultBytes: bytes, jit: .interpreter)
+        let compiled = try DifferentialRoutine.runOnXemu(
+            routine: IntegerDifferentialTests.routine, data: IntegerDifferentialTests.data,
+            operandCount: IntegerDifferentialTests.operandCount, resultBytes: bytes, jit: jit)
+        let mismatches = DifferentialRoutine.mismatches(compiled, reference) { record in
+            IntegerDifferentialTests.operations[record % IntegerDifferentialTests.operations.count]
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(8).joined(separator: "\n"))")
+    }
+
+    @Test(arguments: [llvm, auto])
+    func floatRoutineMatchesTheInterpreter(jit: JITConfiguration) throws {
+        let reference = try DifferentialRoutine.runOnXemu(
+            routine: FloatDifferentialTests.routine, data: FloatDifferentialTests.data,
+            operandCount: FloatDifferentialTests.operandCount, resultBytes: FloatDifferentialTests.resultBytes, jit: .interpreter)
+        let compiled = try DifferentialRoutine.runOnXemu(
+            routine: FloatDifferentialTests.routine, data: FloatDifferentialTests.data,
+            operandCount: FloatDifferentialTests.operandCount, resultBytes: FloatDifferentialTests.resultBytes, jit: jit)
+        #expect(compiled == reference)
+    }
+
+    /// Loads, stores of every width (to RAM and to a device), a misaligned access that traps,
+    /// an ecall, AMOs and nested loops: final registers, memory and minstret agree.
+    static let mixedProgram = """
+        lla t0, handler
+        csrw mtvec, t0
+        li s0, 0x80080000
+        li s1, 0
+        li s2, 40
+    outer:
+        li s3, 7
+    inner:
+        sd s1, 0(s0)
+        sw s3, 8(s0)
+        sh s1, 12(s0)
+        sb s3, 14(s0)
+        ld a0, 0(s0)
+        lw a1, 8(s0)
+        lhu a2, 12(s0)
+        lb a3, 14(s0)
+        add s1, s1, a0
+        xor s1, s1, a1
+        mul a4, a2, a3
+        add s1, s1, a4
+        amoadd.d a5, s3, (s0)
+        addi s0, s0, 16
+        addi s3, s3, -1
+        bnez s3, inner
+        li t1, 0x10000000
+        sw s1, 0(t1)
+        lw t2, 4(t1)
+        add s1, s1, t2
+        addi s2, s2, -1
+        bnez s2, outer
+        li t3, 0x80080001
+        ld t4, 0(t3)
+        ecall
+        csrr s4, minstret
+        csrr s5, mcause
+        j exit
+    handler:
+        csrr t5, mepc
+        addi t5, t5, 4
+        csrw mepc, t5
+        addi s6, s6, 1
+        mret
+    """
+
+    @Test(arguments: [llvm, auto])
+    func mixedProgramMatchesTheInterpreter(jit: JITConfiguration) throws {
+        let reference = try GuestRig(Self.mixedProgram, jit: .interpreter)
+        reference.run()
+        let compiled = try GuestRig(Self.mixedProgram, jit: jit)
+        compiled.run()
+        #expect(compiled.hart.engine.jitError == nil)
+        if jit.mode == .llvm { #expect((compiled.hart.engine.jitStatistics?.installedRegions ?? 0) > 0) }
+        for n in 1..<32 { #expect(compiled[x: n] == reference[x: n], "x\(n)") }
+        #expect(reference["s6"] >= 1)
+        let memoryCompiled = try compiled.memory.bytes(at: 0x8008_0000, count: 40 * 7 * 16)
+        let memoryReference = try reference.memory.bytes(at: 0x8008_0000, count: 40 * 7 * 16)
+        #expect(memoryCompiled == memoryReference)
+        #expect(compiled.device.writes.map(\.value) == reference.device.writes.map(\.value))
+    }
+
+    @Test(arguments: [llvm, auto])
+    func aLoopRewritingItselfIsDroppedAndRetranslated(jit: JITConfiguration) throws {
+        let rig = try GuestRig("""
+            li a0, 0
+            li a1, 0
+            lla t0, body
+            lw t1, new
+        loop:
+            addi a1, a1, 1
+            li t2, 30
+            bne a1, t2, body
+            sw t1, 0(t0)
+            fence.i
+        body:
+            addi a0, a0, 1
+            li t2, 100
+            blt a1, t2, loop
+            j exit
+        new:
+            addi a0, a0, 1000
+        """, jit: jit)
+        rig.run()
+        #expect(rig["a0"] == 29 + 71 * 1000)
+        #expect(rig.hart.engine.jitError == nil)
+    }
+
+    @Test(arguments: [llvm, auto])
+    func compiledLoopsRetireExactInstructionCounts(jit: JITConfiguration) throws {
+        let rig = try GuestRig("""
+            csrr s0, minstret
+            li a0, 0
+            li a1, 100000
+        1:  add a0, a0, a1
+            addi a1, a1, -1
+            bnez a1, 1b
+            csrr s1, minstret
+        """, jit: jit)
+        rig.run()
+        #expect(rig["a0"] == 5_000_050_000)
+        // csrr, li, li (lui + addiw), 3 per iteration, csrr.
+        #expect(rig["s1"] - rig["s0"] == 3 + 300_000 + 1)
+    }
+
+    @Test func anExitRequestStopsACompiledInfiniteLoop() throws {
+        let rig = try GuestRig("""
+        spin:
+            addi a0, a0, 1
+            j spin
+        """, jit: Self.llvm)
+        let hart = rig.hart
+        let stopper = Thread {
+            usleep(50_000)
+            hart.requestExit()
+        }
+        stopper.start()
+        #expect(hart.run() == .exitRequested)
+        #expect(rig["a0"] > 1000)
+    }
+
+    @Test func theCodeCacheEvictsBeyondItsBound() throws {
+        let jit = JITConfiguration(mode: .llvm, maxRegions: 2)
+        let rig = try GuestRig(Self.mixedProgram, jit: jit)
+        rig.run()
+        let statistics = try #require(rig.hart.engine.jitStatistics)
+        #expect(statistics.evictedRegions > 0)
+        #expect(statistics.installedRegions - statistics.evictedRegions - statistics.invalidatedRegions <= 2)
+        #expect(rig["s6"] >= 1)
+    }
+}
