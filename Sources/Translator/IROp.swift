@@ -55,6 +55,18 @@
             && 1.littleEndian == 1
     }
 
+    /// For `raise`: the trap value its `c` selects for its instruction at `pc` (see
+    /// `IROpcode.raise`); both tiers report it.
+    @inlinable
+    public func raisedTrapValue(at pc: UInt64) -> UInt64 {
+        switch c {
+        case 1: UInt64(bitPattern: imm) >> 32
+        case 2: pc
+        case 3: pc &+ 2
+        default: 0
+        }
+    }
+
     /// Returns this transfer op chained to the block whose first op is at `opIndex`.
     @inlinable
     public func linked(to opIndex: Int) -> IROp {

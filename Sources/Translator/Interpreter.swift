@@ -252,14 +252,7 @@ extension CPUContext {
     private func raise(_ op: IROp, _ count: inout UInt64, _ blockPC: UInt64) -> BlockExit {
         count &+= UInt64(op.retired) &- 1
         let at = blockPC &+ UInt64(op.pcOffset)
-        let imm = UInt64(bitPattern: op.imm)
-        let value: UInt64 = switch op.c {
-        case 1: imm >> 32
-        case 2: at
-        case 3: at &+ 2
-        default: 0
-        }
-        return .fault(.raised(cause: UInt32(truncatingIfNeeded: imm), value: value), pc: at)
+        return .fault(.raised(cause: UInt32(truncatingIfNeeded: op.imm), value: op.raisedTrapValue(at: at)), pc: at)
     }
 }
 

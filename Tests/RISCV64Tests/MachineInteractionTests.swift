@@ -1,4 +1,5 @@
 import Foundation
+import Machine
 import Testing
 @testable import Translator
 @testable import RISCV64
@@ -85,12 +86,14 @@ import Testing
         #expect(rig["a0"] == 2 + 8 * 1000)
     }
 
-    @Test func exitRequestFromAnotherThreadStopsAnInfiniteLoop() throws {
+    /// Also under the LLVM tier, whose compiled loop must notice the request by itself.
+    @Test(arguments: [JITConfiguration.interpreter, JITConfiguration(mode: .llvm)])
+    func exitRequestFromAnotherThreadStopsAnInfiniteLoop(jit: JITConfiguration) throws {
         let rig = try GuestRig("""
         spin:
             addi a0, a0, 1
             j spin
-        """)
+        """, jit: jit)
         let hart = rig.hart
         let stopper = Thread {
             usleep(50_000)

@@ -10,16 +10,7 @@ extension RegionLowering {
     mutating func lowerLoad(_ op: IROp, at: UInt64) {
         let size = CPUContext.accessSize(op.code)
         let address = LLVMBuildAdd(builder, read(op.a), const(UInt64(bitPattern: op.imm)), "addr")!
-        let entry = tlbEntry(address)
-        let tag = LLVMBuildLoad2(builder, i64, entry, "readtag")
-        let hit = LLVMBuildICmp(builder, LLVMIntEQ, tag, expectedTag(address, size: size), "hit")
-        let fast = LLVMAppendBasicBlockInContext(context, function, "ldhit")
-        let slow = LLVMAppendBasicBlockInContext(context, function, "ldmiss")
-        let join = LLVMAppendBasicBlockInContext(context, function, "ld")
-        LLVMBuildCondBr(builder, hit, fast, slow)
-        setColdWeights(LLVMGetLastInstruction(LLVMGetInsertBlock(builder)))
-
-        LLVMPositionBuilderAtEnd(builder, fast)
+        let (entry, slow, join) = probeTLB(address, size: size, tagWord: 0)
         let type = intType(size)
         let host = hostPointer(entry, address, type)
         let loaded = LLVMBuildLoad2(builder, type, host, "")!
@@ -55,17 +46,7 @@ extension RegionLowering {
         let size = CPUContext.accessSize(op.code)
         let address = LLVMBuildAdd(builder, read(op.a), const(UInt64(bitPattern: op.imm)), "addr")!
         let value = read(op.b)
-        let entry = tlbEntry(address)
-        let tagPointer = Self.gep(builder, i64, entry, 1, in: context)
-        let tag = LLVMBuildLoad2(builder, i64, tagPointer, "writetag")
-        let hit = LLVMBuildICmp(builder, LLVMIntEQ, tag, expectedTag(address, size: size), "hit")
-        let fast = LLVMAppendBasicBlockInContext(context, function, "sthit")
-        let slow = LLVMAppendBasicBlockInContext(context, function, "stmiss")
-        let join = LLVMAppendBasicBlockInContext(context, function, "st")
-        LLVMBuildCondBr(builder, hit, fast, slow)
-        setColdWeights(LLVMGetLastInstruction(LLVMGetInsertBlock(builder)))
-
-        LLVMPositionBuilderAtEnd(builder, fast)
+        let (entry, slow, join) = probeTLB(address, size: size, tagWord: 1)
         let type = intType(size)
         let host = hostPointer(entry, address, type)
         let stored = LLVMBuildStore(builder, size == 8 ? value : LLVMBuildTrunc(builder, value, type, ""), host)
@@ -93,6 +74,23 @@ extension RegionLowering {
     // MARK: Pieces
 
     /// A pointer to word 0 (readTag) of the TLB entry for `address`.
+    /// Branches on the TLB probe for an access of `size` bytes at `address`, comparing the
+    /// entry's read tag (`tagWord` 0) or write tag (1); leaves the builder in the hit block and
+    /// returns the entry with the miss and join blocks (the miss branch is marked cold).
+    private func probeTLB(_ address: LLVMValueRef, size: UInt64, tagWord: Int)
+        -> (entry: LLVMValueRef, slow: LLVMBasicBlockRef?, join: LLVMBasicBlockRef?) {
+        let entry = tlbEntry(address)
+        let tag = LLVMBuildLoad2(builder, i64, Self.gep(builder, i64, entry, tagWord, in: context), "tag")
+        let hit = LLVMBuildICmp(builder, LLVMIntEQ, tag, expectedTag(address, size: size), "hit")
+        let fast = LLVMAppendBasicBlockInContext(context, function, "tlbhit")
+        let slow = LLVMAppendBasicBlockInContext(context, function, "tlbmiss")
+        let join = LLVMAppendBasicBlockInContext(context, function, "access")
+        LLVMBuildCondBr(builder, hit, fast, slow)
+        setColdWeights(LLVMGetLastInstruction(LLVMGetInsertBlock(builder)))
+        LLVMPositionBuilderAtEnd(builder, fast)
+        return (entry, slow, join)
+    }
+
     private func tlbEntry(_ address: LLVMValueRef) -> LLVMValueRef {
         let index = LLVMBuildAnd(builder, LLVMBuildLShr(builder, address, const(TLBGeometry.pageShift), ""),
                                  const(TLBGeometry.indexMask), "")

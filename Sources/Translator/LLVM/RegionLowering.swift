@@ -186,12 +186,7 @@ struct RegionLowering: ~Copyable {
 
         case .raise:
             let imm = UInt64(bitPattern: op.imm)
-            let value: UInt64 = switch op.c {
-            case 1: imm >> 32
-            case 2: at
-            case 3: at &+ 2
-            default: 0
-            }
+            let value = op.raisedTrapValue(at: at)
             exit(.raise, pc: const(at), aux: const(imm & 0xFFFF_FFFF), aux2: const(value),
                  retiredExtra: UInt64(op.retired) &- 1)
             return true
