@@ -7,3 +7,4 @@
 #include <llvm-c/Orc.h>
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <llvm-c/Support.h>

@@ -153,4 +153,15 @@ import Translator
         #expect(statistics.installedRegions - statistics.evictedRegions - statistics.invalidatedRegions <= 2)
         #expect(rig["s6"] >= 1)
     }
+
+    @Test func compileStatisticsSplitCodeGenerationAndCPUTime() throws {
+        let rig = try GuestRig(Self.mixedProgram, jit: Self.llvm)
+        rig.run()
+        let statistics = try #require(rig.hart.engine.jitStatistics)
+        #expect(statistics.compiledRegions > 0)
+        #expect(statistics.codeGenNanoseconds > 0)
+        #expect(statistics.codeGenNanoseconds <= statistics.totalCompileNanoseconds)
+        #expect(statistics.compileCPUNanoseconds > 0)
+        #expect(statistics.droppedRequests == 0)
+    }
 }

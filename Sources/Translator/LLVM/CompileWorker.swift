@@ -4,21 +4,31 @@ import Synchronization
 /// The background compile thread of the `auto` tier: takes `RegionRequest`s from a bounded
 /// queue, compiles them with the shared `LLVMCompiler`, and hands finished code back to the
 /// vCPU, which it wakes with an exit-flag bit so the code is installed at a safe point.
+///
+/// The queue is last in, first out: the newest request is the code running now, while old
+/// ones may belong to a phase the guest has left (a Linux boot passes through hundreds of
+/// short-lived hot spots). A full queue drops its oldest request, which goes back to the vCPU
+/// so its block can ask again if it stays hot.
 final class CompileWorker: Sendable {
     struct Finished: Sendable {
         var request: RegionRequest
         var result: Result<CompiledCode, JITError>
         var nanoseconds: UInt64
+        /// The part of `nanoseconds` spent in LLVM code generation (after the IR passes).
+        var codeGenNanoseconds: UInt64
+        /// CPU time of the compile thread during the compile.
+        var cpuNanoseconds: UInt64
     }
 
     private struct Queues {
         var requests: [RegionRequest] = []
         var finished: [Finished] = []
+        var dropped: [RegionRequest] = []
         var stopping = false
     }
 
-    /// Requests waiting at most; `enqueue` refuses more (the block stays interpreted for now).
-    static let queueLimit = 64
+    /// Requests waiting at most; a full queue drops its oldest.
+    static let queueLimit = 16
     private let queues = Mutex(Queues())
     private let wakeup = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
@@ -30,22 +40,21 @@ final class CompileWorker: Sendable {
         thread.start()
     }
 
-    /// Queues a request; false when the queue is full.
-    func enqueue(_ request: RegionRequest) -> Bool {
-        let accepted = queues.withLock { q in
-            guard q.requests.count < Self.queueLimit else { return false }
+    /// Queues a request, dropping the oldest waiting one when the queue is full.
+    func enqueue(_ request: RegionRequest) {
+        queues.withLock { q in
+            if q.requests.count >= Self.queueLimit { q.dropped.append(q.requests.removeFirst()) }
             q.requests.append(request)
-            return true
         }
-        if accepted { wakeup.signal() }
-        return accepted
+        wakeup.signal()
     }
 
-    /// Takes the compiled regions finished so far.
-    func takeFinished() -> [Finished] {
+    /// Takes the compiled regions finished so far and the requests dropped unfinished.
+    func takeFinished() -> (finished: [Finished], dropped: [RegionRequest]) {
         queues.withLock { q in
-            let taken = q.finished
+            let taken = (q.finished, q.dropped)
             q.finished.removeAll()
+            q.dropped.removeAll()
             return taken
         }
     }
@@ -62,21 +71,18 @@ final class CompileWorker: Sendable {
             wakeup.wait()
             let next: RegionRequest? = queues.withLock { q in
                 if q.stopping { return nil }
-                return q.requests.isEmpty ? nil : q.requests.removeFirst()
+                return q.requests.popLast()
             }
             guard let request = next else {
                 if queues.withLock({ $0.stopping }) { break }
                 continue
             }
-            let start = ContinuousClock.now
-            let result = Result { () throws(JITError) in try compiler.compile(request) }
-            let elapsed = ContinuousClock.now - start
-            let nanoseconds = JITTier.nanoseconds(elapsed)
-            queues.withLock { $0.finished.append(Finished(request: request, result: result, nanoseconds: nanoseconds)) }
+            let finished = compiler.timedCompile(request)
+            queues.withLock { $0.finished.append(finished) }
             notify()
         }
         // Free code nobody will install.
-        for finished in takeFinished() {
+        for finished in takeFinished().finished {
             if case .success(let code) = finished.result { compiler.remove(code) }
         }
         done.signal()

@@ -14,6 +14,12 @@ public struct JITStatistics: Sendable {
     public var compiledEntries: UInt64 = 0
     /// Guest blocks lowered in all regions.
     public var loweredBlocks = 0
+    /// Requests dropped from a full compile queue before they were compiled.
+    public var droppedRequests = 0
+    /// Compile time spent in code generation (the rest is lowering and IR passes), in nanoseconds.
+    public var codeGenNanoseconds: UInt64 = 0
+    /// CPU time of all compiles, in nanoseconds (less than their wall time on a busy host).
+    public var compileCPUNanoseconds: UInt64 = 0
     /// Wall time of each compile (lowering, optimisation and code generation), in nanoseconds.
     public var compileNanoseconds: [UInt64] = []
 
@@ -37,10 +43,15 @@ extension JITStatistics {
         let share = wall > 0 ? 100 * Double(statistics.totalCompileNanoseconds) / wall : 0
         var text = "jit: \(statistics.installedRegions) regions installed of \(statistics.compiledRegions) compiled "
         text += "(\(statistics.loweredBlocks) blocks), \(statistics.invalidatedRegions) invalidated, \(statistics.evictedRegions) evicted, "
-        text += "\(statistics.compiledEntries) entries\n"
+        text += "\(statistics.compiledEntries) entries, \(statistics.droppedRequests) requests dropped\n"
         text += "jit: compile latency median \(Self.microseconds(median)) us, p99 \(Self.microseconds(p99)) us, "
         text += "total \(Self.microseconds(statistics.totalCompileNanoseconds) / 1000) ms = "
-        text += "\(Double(Int(share * 100)) / 100)% of \(Int(wall / 1e6)) ms wall\n"
+        text += "\(Double(Int(share * 100)) / 100)% of \(Int(wall / 1e6)) ms wall, "
+        let total = statistics.totalCompileNanoseconds
+        let codeGen = total > 0 ? 100 * Double(statistics.codeGenNanoseconds) / Double(total) : 0
+        text += "\(Int(codeGen))% of it code generation; compile CPU time \(statistics.compileCPUNanoseconds / 1_000_000) ms, "
+        let count = UInt64(max(1, statistics.compileNanoseconds.count))
+        text += "mean \(Self.microseconds(statistics.compileCPUNanoseconds / count)) us\n"
         if let error { text += "jit: first compile error: \(error)\n" }
         FileHandle.standardError.write(Data(text.utf8))
     }

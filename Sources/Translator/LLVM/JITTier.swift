@@ -44,6 +44,9 @@ final class JITTier {
     /// The `profile` count of a block whose region is being compiled: the interpreter keeps
     /// counting it down, but it stays above `pendingCount / 2` for any practical run.
     static let pendingCount = Int64.max
+    /// A request dropped from a full compile queue asks again after this many thresholds, so a
+    /// phase with more hot blocks than the compiler keeps up with does not re-form them all.
+    static let dropBackOff: Int64 = 8
 
     init(configuration: JITConfiguration, cpu: CPUContext) throws(JITError) {
         self.configuration = configuration
@@ -123,16 +126,10 @@ final class JITTier {
         let request = formRegion(entryOp: op, slot: slot, cache: cache, flags: flags)
         cache.ops[op].imm = Self.pendingCount
         if let worker {
-            if !worker.enqueue(request) {
-                release(request)
-                cache.ops[op].imm = profileCount
-            }
+            worker.enqueue(request)
             return false
         }
-        let start = ContinuousClock.now
-        let result = Result { () throws(JITError) in try compiler.compile(request) }
-        let elapsed = ContinuousClock.now - start
-        finish(CompileWorker.Finished(request: request, result: result, nanoseconds: Self.nanoseconds(elapsed)), cache: cache)
+        finish(compiler.timedCompile(request), cache: cache)
         return cache.ops[op].code == .enterCompiled
     }
 
@@ -140,12 +137,31 @@ final class JITTier {
     func installFinished(cache: TranslationCache) {
         guard let worker else { return }
         synchronize(with: cache)
-        for finished in worker.takeFinished() { finish(finished, cache: cache) }
+        let (finished, dropped) = worker.takeFinished()
+        for request in dropped {
+            release(request)
+            rearm(request, cache: cache, backOff: Self.dropBackOff)
+            statistics.droppedRequests += 1
+        }
+        for item in finished { finish(item, cache: cache) }
+    }
+
+    /// Lets a request's entry block count towards a new request (its region was not installed),
+    /// after `backOff` times the threshold.
+    private func rearm(_ request: RegionRequest, cache: TranslationCache, backOff: Int64 = 1) {
+        let entryOp = request.blocks[0].firstOp
+        if request.generation == cache.generation, cache.ops[entryOp].code == .profile,
+           cache.ops[entryOp].imm > Self.pendingCount / 2 {
+            let (product, overflow) = profileCount.multipliedReportingOverflow(by: backOff)
+            cache.ops[entryOp].imm = overflow ? profileCount : min(product, Self.pendingCount / 4)
+        }
     }
 
     private func finish(_ finished: CompileWorker.Finished, cache: TranslationCache) {
         let request = finished.request
         statistics.compileNanoseconds.append(finished.nanoseconds)
+        statistics.codeGenNanoseconds &+= finished.codeGenNanoseconds
+        statistics.compileCPUNanoseconds &+= finished.cpuNanoseconds
         let code: CompiledCode
         switch finished.result {
         case .success(let compiled): code = compiled
@@ -163,7 +179,7 @@ final class JITTier {
         guard stillValid else {
             compiler.remove(code)
             release(request)
-            if request.generation == cache.generation, cache.ops[entryOp].code == .profile { cache.ops[entryOp].imm = profileCount }
+            rearm(request, cache: cache)
             return
         }
         if liveCount >= configuration.maxRegions { evictOldest(cache: cache) }
