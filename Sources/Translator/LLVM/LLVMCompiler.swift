@@ -161,8 +161,11 @@ final class LLVMCompiler: @unchecked Sendable {
     /// Frees a region's machine code (now, or at the next compile if one is running); nothing
     /// may execute it any more.
     func remove(_ code: CompiledCode) {
-        let done = lock.withLockIfAvailable { _ in Self.free(code.tracker) }
-        if done == nil { deferredRemovals.withLock { $0.append(UInt(bitPattern: code.tracker)) } }
+        let freed: Bool? = lock.withLockIfAvailable { _ in
+            Self.free(code.tracker)
+            return true
+        }
+        if freed == nil { deferredRemovals.withLock { $0.append(UInt(bitPattern: code.tracker)) } }
     }
 
     private static func free(_ tracker: LLVMOrcResourceTrackerRef) {
