@@ -108,7 +108,7 @@ enum BlockDeviceLoad {
         let size = c.workload.requestSize
         let blocks = Int(capacity) / size
         let type: UInt32 = c.workload.isWrite ? 1 : 0
-        var rng = BenchRandom(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var sequential = 0
         var buffers = [GuestBuffer](repeating: GuestBuffer(address: 0, length: 0, deviceWritable: false), count: 3)
         let hosts = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: c.depth)

@@ -33,7 +33,7 @@ enum RawFileBaseline {
                 defer { buffers.deallocate() }
                 buffers.initializeMemory(as: UInt8.self, repeating: 0xA5, count: size * count)
                 var slot = 0
-                var rng = BenchRandom(seed: UInt64(t + 1))
+                var rng = SplitMix64(seed: UInt64(t + 1))
                 var next = (blocks / max(threads, 1)) * t
                 var done: UInt64 = 0
                 while BlockBenchClock.now() < deadline {
@@ -67,15 +67,3 @@ enum BlockBenchClock {
     }
 }
 
-/// SplitMix64: reproducible random offsets.
-struct BenchRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

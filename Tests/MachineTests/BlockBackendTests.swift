@@ -10,7 +10,7 @@ func contents(of disk: some BlockBackend) throws -> [UInt8] {
     return bytes
 }
 
-func randomBytes(_ count: Int, _ rng: inout SeededGenerator) -> [UInt8] {
+func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
     (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
 }
 
@@ -21,7 +21,7 @@ func sha256(_ url: URL) throws -> String {
 /// Plays seeded random writes, reads, write-zeroes and discards against a disk and a plain
 /// array, checking every read against the array.
 func exerciseAgainstShadow(_ disk: some BlockBackend, shadow: inout [UInt8], seed: UInt64, operations: Int) throws {
-    var rng = SeededGenerator(seed: seed)
+    var rng = SplitMix64(seed: seed)
     let capacity = Int(disk.capacity)
     for step in 0..<operations {
         // Lengths up to three clusters, offsets anywhere: most requests straddle a boundary.
@@ -52,7 +52,7 @@ func exerciseAgainstShadow(_ disk: some BlockBackend, shadow: inout [UInt8], see
     @Test func readsWritesZeroesAndFlushesTheFile() throws {
         let dir = try HostTools.scratchDirectory()
         defer { HostTools.remove(dir) }
-        var rng = SeededGenerator(seed: 1)
+        var rng = SplitMix64(seed: 1)
         let file = dir.appendingPathComponent("disk.img")
         var shadow = randomBytes((1 << 20) + 1000, &rng)
         try HostTools.write(shadow, to: file)
@@ -82,7 +82,7 @@ func exerciseAgainstShadow(_ disk: some BlockBackend, shadow: inout [UInt8], see
     @Test func readOnlyRefusesEveryChangeAndLeavesTheFileAlone() throws {
         let dir = try HostTools.scratchDirectory()
         defer { HostTools.remove(dir) }
-        var rng = SeededGenerator(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let file = dir.appendingPathComponent("ro.img")
         let original = randomBytes(65536, &rng)
         try HostTools.write(original, to: file)
@@ -119,7 +119,7 @@ func exerciseAgainstShadow(_ disk: some BlockBackend, shadow: inout [UInt8], see
     @Test func matchesAShadowModelAndNeverChangesTheBase() throws {
         let dir = try HostTools.scratchDirectory()
         defer { HostTools.remove(dir) }
-        var rng = SeededGenerator(seed: 4)
+        var rng = SplitMix64(seed: 4)
         let file = dir.appendingPathComponent("base.img")
         // Not a whole number of clusters, so the last cluster is partial.
         let original = randomBytes((2 << 20) + 777, &rng)
@@ -140,7 +140,7 @@ func exerciseAgainstShadow(_ disk: some BlockBackend, shadow: inout [UInt8], see
     @Test func concurrentWritersToSharedClustersAllLand() throws {
         let dir = try HostTools.scratchDirectory()
         defer { HostTools.remove(dir) }
-        var rng = SeededGenerator(seed: 6)
+        var rng = SplitMix64(seed: 6)
         let file = dir.appendingPathComponent("base.img")
         let original = randomBytes(1 << 20, &rng)
         try HostTools.write(original, to: file)
@@ -187,7 +187,7 @@ func exerciseAgainstShadow(_ disk: some BlockBackend, shadow: inout [UInt8], see
     @Test func zeroWriteFallbackZeroesExactlyTheRange() throws {
         let dir = try HostTools.scratchDirectory()
         defer { HostTools.remove(dir) }
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let url = dir.appendingPathComponent("disk.img")
         var expected = randomBytes(300_000, &rng)
         try HostTools.write(expected, to: url)

@@ -1,4 +1,5 @@
 import Foundation
+import Machine
 
 /// Running host tools (dtc, gcc, gzip) and making scratch files for tests.
 enum HostTools {
@@ -45,15 +46,3 @@ enum HostTools {
     static func read(_ url: URL) throws -> [UInt8] { [UInt8](try Data(contentsOf: url)) }
 }
 
-/// A small deterministic generator (SplitMix64) so randomised tests replay exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import Machine
 import Testing
 @testable import RISCV64
 
@@ -68,7 +69,7 @@ import Testing
 
     /// Operands: specials, values near rounding ties, and random bit patterns (a fixed seed).
     static var operands: [UInt64] {
-        var rng = SplitMix(seed: 0x5EED_F10A7)
+        var rng = SplitMix64(seed: 0x5EED_F10A7)
         let specials: [Double] = [0, -0.0, 1, -1, 1.5, 2.5, -2.5, 0x1p-1074, 0x1p-1022, .greatestFiniteMagnitude,
                                   .infinity, -.infinity, .nan, 1e20, -1e20, 3, 0.1, 4294967295.5, 0x1p63, 0x1p64,
                                   0x1p-53, 0x1.8p-53, 0x1p-24, 0x1.8p-24, 1 + 0x1p-52, 1 + 0x1p-23, 16_777_217, -0x1p-1022]

@@ -1,3 +1,4 @@
+import Machine
 import Testing
 @testable import RISCV64
 
@@ -45,7 +46,7 @@ import Testing
     }
 
     static var operands: [UInt64] {
-        var rng = SplitMix(seed: 0x1A7E_6E25)
+        var rng = SplitMix64(seed: 0x1A7E_6E25)
         let edges: [UInt64] = [0, 1, 2, 31, 32, 33, 63, 64, 65, .max, 1 << 63, (1 << 63) - 1, 0x8000_0000, 0x7FFF_FFFF,
                                0xFFFF_FFFF, 0xFFFF_FFFF_8000_0000, 0x1_0000_0000, 0xFF, 0xFF00_FF00_0000_0080]
         var result: [UInt64] = []

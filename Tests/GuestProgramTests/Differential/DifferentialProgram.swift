@@ -1,3 +1,5 @@
+import Machine
+
 /// A differential test program: several random cases (one per seed), each with a prologue
 /// that sets every register and the scratch buffer from its seed, the random body, and a
 /// dump of x1..x30, f0..f31, fflags and a checksum of the buffer as hex text.

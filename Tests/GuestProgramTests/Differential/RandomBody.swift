@@ -1,3 +1,5 @@
+import Machine
+
 /// The random instruction sequence of one differential test case (riscv64 assembly text).
 ///
 /// The body runs with x31 holding the base of a 2 KiB scratch buffer and never writes x31 or

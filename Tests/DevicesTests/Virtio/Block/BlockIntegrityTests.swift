@@ -30,7 +30,7 @@ import Glibc
         let image = try TempImage(size: Self.diskSize, seed: 7)
         var shadow = image.contents
         let (h, b) = try makeBlockHarness(DriveConfiguration(path: image.path), variant: variant)
-        var rng = SeededRandom(seed: 0xB10C ^ UInt64(variant.testDescription.utf8.count))
+        var rng = SplitMix64(seed: 0xB10C ^ UInt64(variant.testDescription.utf8.count))
         var completed = 0
         for _ in 0..<60 {
             h.freeAllData()

@@ -12,7 +12,7 @@ final class TempImage {
     init(size: Int, seed: UInt64) throws {
         path = NSTemporaryDirectory() + "xemu-blk-test-\(UUID().uuidString).img"
         self.size = size
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var bytes = [UInt8](repeating: 0, count: size)
         for i in stride(from: 0, to: size, by: 8) {
             let v = rng.next()
@@ -33,17 +33,6 @@ final class TempImage {
     }
 }
 
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// virtio-blk wire values, written independently of the device's own constants.
 enum Blk {
@@ -99,7 +88,7 @@ struct BlockRequestBuilder {
 
     /// Splits `length` bytes into 1...`maxPieces` writable or readable buffers at random
     /// 512-byte boundaries (or anywhere, when `anywhere`).
-    func pieces(_ length: Int, maxPieces: Int, rng: inout SeededRandom, anywhere: Bool = false) -> [Int] {
+    func pieces(_ length: Int, maxPieces: Int, rng: inout SplitMix64, anywhere: Bool = false) -> [Int] {
         let count = Int.random(in: 1...maxPieces, using: &rng)
         var cuts = Set<Int>()
         let unit = anywhere ? 1 : 512

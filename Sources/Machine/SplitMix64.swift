@@ -1,11 +1,12 @@
 /// A small seeded random generator (SplitMix64, Steele et al. 2014): the same seed gives the
-/// same program on every host, so a failing seed can be replayed exactly.
-struct SplitMix64: RandomNumberGenerator {
+/// same sequence on every host, so a failing test seed or a benchmark's access pattern can be
+/// replayed exactly. Shared by the benchmarks and every test target.
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
