@@ -42,6 +42,11 @@ final class TranslationCache {
     private var codePages: [UInt64: (blocks: [Int32], mask: UInt64)] = [:]
     let jumpCache: UnsafeMutablePointer<JumpCacheEntry>
     static let jumpCacheSize = 4096
+    /// A filter of the virtual pages that may have jump cache entries (a bit per page hash, set
+    /// on every fill, reset with the whole cache). A single-page MMU flush of a page that runs no
+    /// code, such as the fixmap page Linux patches kernel text through (tens of thousands of
+    /// flushes during boot), then skips the scan of the whole cache.
+    private var jumpCachePages = JumpCachePageFilter()
     /// Bumped by every `flush()`: an op index from an older generation must not be patched.
     private(set) var generation: UInt64 = 0
     /// Bumped whenever blocks are invalidated, so the LLVM tier knows to drop compiled regions.
@@ -82,6 +87,7 @@ final class TranslationCache {
         let s = Self.slot(pc)
         guard let b = index[Key(pc: pc, physicalPC: physicalPC, flags: flags)] else { return nil }
         jumpCache[s] = JumpCacheEntry(pc: pc, flags: flags, block: b, firstOp: blocks[Int(b)].firstOp)
+        jumpCachePages.insert(page: pc >> TLBGeometry.pageShift)
         return b
     }
 
@@ -143,10 +149,12 @@ final class TranslationCache {
     /// Empties the jump cache (virtual PCs may now name other code).
     func clearJumpCache() {
         for i in 0..<Self.jumpCacheSize { jumpCache[i].block = -1 }
+        jumpCachePages.removeAll()
     }
 
     /// Drops jump cache entries whose PC lies in virtual page `page`.
     func clearJumpCache(page: UInt64) {
+        guard jumpCachePages.mayContain(page: page) else { return }
         for i in 0..<Self.jumpCacheSize where jumpCache[i].pc >> TLBGeometry.pageShift == page { jumpCache[i].block = -1 }
     }
 
@@ -157,7 +165,7 @@ final class TranslationCache {
         index.removeAll(keepingCapacity: true)
         codePages.removeAll(keepingCapacity: true)
         codePageMap?.clearAll()
-        for i in 0..<Self.jumpCacheSize { jumpCache[i].block = -1 }
+        clearJumpCache()
         generation &+= 1
     }
 }
