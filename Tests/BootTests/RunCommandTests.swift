@@ -15,7 +15,7 @@ import Testing
     static func xemuRun(_ arguments: [String], in directory: URL,
                         environment: [String: String] = [:]) throws -> RunProcess.Result {
         _ = try BootRunner.image("Image")
-        _ = try BootRunner.image("initramfs.cpio.gz")
+        _ = try BootRunner.image("initramfs.cpio")
         return try RunProcess.run(BootRunner.xemu(), ["run", "--board", "virt-riscv64"] + arguments,
                                   in: directory, environment: environment, limit: limit)
     }
@@ -38,7 +38,7 @@ import Testing
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any])
         #expect(json["board"] as? String == "virt-riscv64")
         #expect((json["kernel"] as? String)?.hasSuffix("riscv64/Image") == true)
-        #expect((json["initrd"] as? String)?.hasSuffix("riscv64/initramfs.cpio.gz") == true)
+        #expect((json["initrd"] as? String)?.hasSuffix("riscv64/initramfs.cpio") == true)
         #expect((json["xemu_version"] as? String)?.isEmpty == false)
         #expect(json["command"] as? [String] == ["true"])
         #expect(json["exit_status"] as? Int == 0)
