@@ -72,7 +72,7 @@ import Testing
         try "relative file\n".write(to: directory.appendingPathComponent("sub/relative.txt"), atomically: true, encoding: .utf8)
         let arguments = ["two words", "it's", "say \"hi\"", "new\nline", "$(poweroff -f)", "*", "", "ünïcödé", "back\\slash"]
         let script = "cat ../data.bin; cat relative.txt >&2; printf '%s\\n' \"$GREETING\" > ../env.txt;"
-            + " printf '%s\\0' \"$@\" > ../args.bin; exit 42"
+            + " printf '%s\\0' \"$@\" > ../args.bin; cat /proc/cmdline > ../cmdline.txt; exit 42"
 
         let result = try Self.xemuRun(
             Self.timeout + ["--cwd", "sub", "--env", "GREETING=hello 'quoted' world", "--", "sh", "-c", script, "sh"] + arguments,
@@ -85,6 +85,9 @@ import Testing
         #expect(environment == "hello 'quoted' world\n")
         let received = try Data(contentsOf: directory.appendingPathComponent("args.bin"))
         #expect(received == Data(arguments.flatMap { Array($0.utf8) + [0] }), "the guest got other arguments")
+        // The line Benchmarks/run/run.sh gives QEMU: the boot work xemu skips is skipped.
+        let commandLine = try String(contentsOf: directory.appendingPathComponent("cmdline.txt"), encoding: .utf8)
+        #expect(commandLine == "console=ttyS0 panic=-1 cryptomgr.notests initcall_blacklist=jent_mod_init quiet\n")
     }
 
     /// A signal N gives 128 + N (SIGTERM: 143), and --snapshot leaves a written disk as it was.
