@@ -40,7 +40,7 @@ cat "$scratch/run.cpio" >>"$scratch/initrd"
 
 qemu=(qemu-system-riscv64 -M virt -m 512M -smp 1 -display none -monitor none -serial none -nic none
     -bios "$images/fw_dynamic.bin" -kernel "$images/Image" -initrd "$scratch/initrd"
-    -append "console=ttyS0 panic=-1 cryptomgr.notests initcall_blacklist=jent_mod_init quiet"
+    -append "console=ttyS0 panic=-1 cryptomgr.notests initcall_blacklist=jent_mod_init,crypto_kdf108_init,check_unaligned_access_all_cpus quiet"
     -fsdev "local,id=share,path=$PWD,security_model=none" -device virtio-9p-device,fsdev=share,mount_tag=xemu0
     -device virtio-serial-device
     -chardev null,id=out -device virtconsole,chardev=out

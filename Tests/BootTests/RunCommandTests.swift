@@ -87,7 +87,7 @@ import Testing
         #expect(received == Data(arguments.flatMap { Array($0.utf8) + [0] }), "the guest got other arguments")
         // The line Benchmarks/run/run.sh gives QEMU: the boot work xemu skips is skipped.
         let commandLine = try String(contentsOf: directory.appendingPathComponent("cmdline.txt"), encoding: .utf8)
-        #expect(commandLine == "console=ttyS0 panic=-1 cryptomgr.notests initcall_blacklist=jent_mod_init quiet\n")
+        #expect(commandLine == "console=ttyS0 panic=-1 cryptomgr.notests initcall_blacklist=jent_mod_init,crypto_kdf108_init,check_unaligned_access_all_cpus quiet\n")
     }
 
     /// A signal N gives 128 + N (SIGTERM: 143), and --snapshot leaves a written disk as it was.
