@@ -42,6 +42,20 @@ struct RunPlan {
 }
 
 extension RunCommand {
+    /// The kernel arguments every run starts with (then ` quiet` unless `--verbose`, then
+    /// `--append`): the console on the UART, and a panic powers off at once. The rest skip boot
+    /// work that a guest running one command does not need and that an emulated CPU pays for
+    /// dearly (together about 60 % of the default kernel's instructions up to the command):
+    /// `cryptomgr.notests` skips the self-test of every crypto algorithm as it registers;
+    /// `initcall_blacklist` skips the jitter-entropy RNG and its start-up health test
+    /// (`jent_mod_init`: an extra seed for the crypto DRBG, required only in FIPS mode; the
+    /// kernel's own random pool does not use it), the KDF108 self-test (`crypto_kdf108_init`,
+    /// which does nothing else), and the timed loop that measures unaligned-access speed
+    /// (`check_unaligned_access_all_cpus`, a fixed span of jiffies like a delay calibration; it
+    /// only feeds hwprobe). Benchmarks/run/run.sh gives QEMU the same line.
+    static let kernelArguments = "console=ttyS0 panic=-1 cryptomgr.notests "
+        + "initcall_blacklist=jent_mod_init,crypto_kdf108_init,check_unaligned_access_all_cpus"
+
     /// Guest paths a share may not cover: the guest's own system directories and the run's.
     static let reservedGuestPaths = ["/proc", "/sys", "/dev", "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/init", "/xemu-run"]
 
@@ -79,7 +93,7 @@ extension RunCommand {
                 throw CommandFailure(missing.description, status: RunResult.failureStatus)
             }
         }
-        let ownArguments = "console=ttyS0 panic=-1" + (verbose ? "" : " quiet")
+        let ownArguments = Self.kernelArguments + (verbose ? "" : " quiet")
         configuration.commandLine = [ownArguments, machine.append].compactMap { $0 }.joined(separator: " ")
         do {
             try configuration.validate()

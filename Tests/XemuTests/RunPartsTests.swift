@@ -130,6 +130,16 @@ import Machine
         #expect(result.message == "the guest timed out after 30 s before the command started (see --verbose)")
     }
 
+    @Test func runsSkipTheModulesOfDevicesTheyLack() {
+        var configuration = MachineConfiguration(board: "virt-riscv64")
+        let bare = InitramfsModules.unneeded(by: configuration)
+        #expect(Set(bare) == Set(InitramfsModules.disk + InitramfsModules.network + InitramfsModules.entropy + InitramfsModules.input))
+        #expect(bare.contains("virtio_input.ko") && bare.contains("evdev.ko") && !bare.contains("virtio_mmio.ko"))
+        configuration.inputDevices = [.keyboard]
+        configuration.entropyDevice = true
+        #expect(Set(InitramfsModules.unneeded(by: configuration)) == Set(InitramfsModules.disk + InitramfsModules.network))
+    }
+
     @Test func guestPathsAreAbsoluteAndNormalized() {
         #expect(GuestPath.normalize("/a/./b//c/../d") == "/a/b/d")
         #expect(GuestPath.normalize("/../..") == "/")

@@ -53,7 +53,7 @@ public struct DefaultGuestMissing: Error, Equatable, Sendable, CustomStringConve
 
 extension VirtRISCV64: RunnableBoard {
     public static var defaultGuest: DefaultGuest {
-        DefaultGuest(kernel: "riscv64/Image", initrd: "riscv64/initramfs.cpio.gz",
+        DefaultGuest(kernel: "riscv64/Image", initrd: "riscv64/initramfs.cpio",
                      buildCommand: "Images/build.sh --only riscv64")
     }
 

@@ -9,7 +9,9 @@ public enum RISCVImageLoader {
     static let magic: UInt32 = 0x0543_5352
 
     public static func load(_ path: String, ramBase: UInt64, into memory: GuestMemory) throws(LoaderError) -> LoadedImage {
-        let bytes = try ImageFile.contents(of: path, limit: memory.totalSize)
+        let file = try OpenImageFile(path: path, limit: memory.totalSize)
+        // The header, and enough for `ImageIdentity` to name another architecture's kernel.
+        let bytes = try file.prefix(4096)
         guard bytes.count >= 64 else {
             throw LoaderError(path: path, problem: .truncated("\(bytes.count) bytes is shorter than the 64-byte riscv Image header"))
         }
@@ -27,9 +29,9 @@ public enum RISCVImageLoader {
             throw LoaderError(path: path, problem: .corrupt("text_offset 0x\(String(textOffset, radix: 16)) is not a small page-aligned offset"))
         }
         let (address, overflow) = ramBase.addingReportingOverflow(textOffset)
-        let length = max(imageSize, UInt64(bytes.count))
+        let length = max(imageSize, file.size)
         guard !overflow else { throw LoaderError(path: path, problem: .outsideRAM(address: ramBase, length: length)) }
-        try ImageFile.place(bytes[...], at: address, length: length, into: memory, path: path)
+        _ = try file.place(at: address, length: length, into: memory)
         return LoadedImage(entry: address, start: address, end: address + length)
     }
 }
