@@ -112,7 +112,13 @@ public struct DescriptorChain {
             let splitNext = UInt16(littleEndian: d.loadUnaligned(fromByteOffset: 14, as: UInt16.self))
 
             if flags & RingLayout.indirect != 0 {
-                try enterIndirect(address: address, length: length, flags: flags)
+                let entries = length / 16
+                table = UnsafeRawPointer(try Self.indirectTable(ram: ram, address: address, length: length, flags: flags,
+                                                                state: state, remaining: remaining))
+                tableCount = entries
+                index = 0
+                remaining = entries
+                state.insert(.inIndirect)
                 continue
             }
             let writable = flags & RingLayout.write != 0
@@ -150,9 +156,12 @@ public struct DescriptorChain {
         }
     }
 
-    /// Switches the walk to the indirect table a descriptor points at.
+    /// Checks the indirect table a descriptor points at and returns its host address; the walk
+    /// then switches to it. Static and given plain values, so that the chain itself never has its
+    /// address taken and stays in registers on the common path.
     @inlinable @inline(never)
-    mutating func enterIndirect(address: UInt64, length: UInt32, flags: UInt16) throws(VirtqueueError) {
+    static func indirectTable(ram: RAMWindow, address: UInt64, length: UInt32, flags: UInt16, state: State,
+                              remaining: UInt32) throws(VirtqueueError) -> UnsafeMutableRawPointer {
         guard state.contains(.indirectAllowed) else { throw .indirectNotNegotiated }
         guard !state.contains(.inIndirect) else { throw .nestedIndirect }
         // Split: an indirect descriptor ends its chain. Packed: it is the chain's only descriptor.
@@ -163,11 +172,7 @@ public struct DescriptorChain {
             throw .invalidIndirectTableLength
         }
         guard let host = ram.hostPointer(address, length: UInt64(length)) else { throw .bufferOutsideRAM }
-        table = UnsafeRawPointer(host)
-        tableCount = length / 16
-        index = 0
-        remaining = tableCount
-        state.insert(.inIndirect)
+        return host
     }
 
     /// Bytes in the buffers returned so far.

@@ -27,11 +27,12 @@ public struct PackedRing {
     @usableFromInline var availWrap = true
     @usableFromInline var nextUsed: UInt16 = 0
     @usableFromInline var usedWrap = true
-    /// Used descriptors written in the current batch; their flags are stored at `publish()`,
-    /// the first one's last, so the driver sees the batch at once.
+    /// Used descriptors written in the current batch; the first one's flags wait for
+    /// `publish()`, so the driver sees the batch at once.
     @usableFromInline var staged: UInt16 = 0
     @usableFromInline var batchStart: UInt16 = 0
     @usableFromInline var batchStartFlags: UInt16 = 0
+    /// The last staged descriptor, tracked only with IN_ORDER (a successor may replace it).
     @usableFromInline var lastStaged: UInt16 = 0
     @usableFromInline var lastStagedFlags: UInt16 = 0
     @usableFromInline var lastStagedSequence: UInt32 = 0
@@ -102,9 +103,11 @@ public struct PackedRing {
     @inlinable @inline(__always)
     func offWrap(_ position: UInt16, _ wrap: Bool) -> UInt16 { position | (wrap ? 0x8000 : 0) }
 
-    /// Writes the used descriptor of `chain` (flags deferred to `publish()`). With IN_ORDER, a
-    /// chain completed right after its predecessor replaces the predecessor's used descriptor
-    /// when that one reported no bytes written: the driver then takes the whole run as used
+    /// Writes the used descriptor of `chain`. Its flags are stored now unless it opens the batch:
+    /// the driver reads used descriptors in ring order from the batch's first, whose flags
+    /// `publish()` stores last, so it sees the whole batch at once. With IN_ORDER, a chain
+    /// completed right after its predecessor replaces the predecessor's used descriptor when
+    /// that one reported no bytes written: the driver then takes the whole run as used
     /// (§2.8.9 "in-order").
     @inlinable @inline(__always)
     mutating func push(_ chain: UsedToken, written: UInt32) throws(VirtqueueError) {
@@ -114,25 +117,31 @@ public struct PackedRing {
         guard slots != 0 else { throw .notInFlight }
         slotsOfID[Int(id)] = 0
         inFlight &-= 1
-        let flags = (usedWrap ? RingLayout.packedAvail | RingLayout.packedUsed : 0) | (written > 0 ? RingLayout.write : 0)
+        let writeBit = written > 0 ? RingLayout.write : 0
+        let position: UInt16, flags: UInt16
         if inOrder, staged > 0, lastStagedEmpty, chain.sequence == lastStagedSequence &+ 1 {
-            lastStagedFlags = lastStagedFlags & ~RingLayout.write | (written > 0 ? RingLayout.write : 0)
-            if staged == 1 { batchStartFlags = lastStagedFlags }
+            position = lastStaged
+            flags = lastStagedFlags & ~RingLayout.write | writeBit
         } else {
-            if staged >= 2 { RingMemory.store16(ring, flagsOffset(lastStaged), lastStagedFlags) }
-            if staged == 0 {
-                batchStart = nextUsed
-                batchStartFlags = flags
-            }
-            lastStaged = nextUsed
-            lastStagedFlags = flags
+            position = nextUsed
+            flags = (usedWrap ? RingLayout.packedAvail | RingLayout.packedUsed : 0) | writeBit
             staged &+= 1
         }
-        let element = Int(lastStaged) &* 16
+        let element = Int(position) &* 16
         RingMemory.store32(ring, element &+ 8, written)
         RingMemory.store16(ring, element &+ RingLayout.packedIDOffset, id)
-        lastStagedSequence = chain.sequence
-        lastStagedEmpty = written == 0
+        if staged == 1 {
+            batchStart = position
+            batchStartFlags = flags
+        } else {
+            RingMemory.store16(ring, element &+ RingLayout.packedFlagsOffset, flags)
+        }
+        if inOrder {
+            lastStaged = position
+            lastStagedFlags = flags
+            lastStagedSequence = chain.sequence
+            lastStagedEmpty = written == 0
+        }
         let advanced = UInt32(nextUsed) &+ UInt32(slots)
         if advanced >= UInt32(size) {
             nextUsed = UInt16(truncatingIfNeeded: advanced &- UInt32(size))
@@ -143,12 +152,11 @@ public struct PackedRing {
         stagedAdvance &+= UInt32(slots)
     }
 
-    /// Makes the staged used descriptors visible: the flags of all but the first, a release
-    /// fence, then the first one's flags.
+    /// Makes the staged used descriptors visible: a release fence, then the flags of the batch's
+    /// first descriptor (the others' flags are already stored).
     @inlinable @inline(__always)
     mutating func publish() {
         guard staged > 0 else { return }
-        if staged >= 2 { RingMemory.store16(ring, flagsOffset(lastStaged), lastStagedFlags) }
         GuestMemory.releaseFence()
         RingMemory.store16(ring, flagsOffset(batchStart), batchStartFlags)
         unsignalled &+= stagedAdvance

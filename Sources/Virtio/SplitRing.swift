@@ -90,8 +90,10 @@ public struct SplitRing {
             staged &+= 1
         }
         RingMemory.store64(used, 4 &+ 8 &* (Int(slot) & mask), UInt64(chain.head) | UInt64(written) << 32)
-        lastStagedSequence = chain.sequence
-        lastStagedEmpty = written == 0
+        if inOrder {
+            lastStagedSequence = chain.sequence
+            lastStagedEmpty = written == 0
+        }
     }
 
     /// Makes the staged used entries visible: release fence, then one store of used idx.

@@ -46,7 +46,7 @@ public enum GuestDriver {
     }
 
     /// Adds one chain (readable buffers first, then writable); false when the ring is full.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func add(_ buffers: UnsafeBufferPointer<GuestBuffer>, token: UInt32) -> Bool {
         switch self {
         case .split(let d): d.add(buffers, token: token)
@@ -55,7 +55,7 @@ public enum GuestDriver {
     }
 
     /// Whether the device asked to be notified of what was added since the last call.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func kickPrepare() -> Bool {
         switch self {
         case .split(let d): d.kickPrepare()
@@ -64,7 +64,7 @@ public enum GuestDriver {
     }
 
     /// The next used buffer, nil when none is pending.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func getBuf() -> UsedBuffer? {
         switch self {
         case .split(let d): d.getBuf()

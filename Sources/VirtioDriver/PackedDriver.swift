@@ -10,38 +10,40 @@ import Virtio
 /// Test support and benchmark load generator: it trusts nothing the device writes and records
 /// the first protocol violation in `violation` instead of trapping.
 public final class PackedDriver {
-    let ring: UnsafeMutableRawPointer
-    let driverEvent: UnsafeMutableRawPointer
-    let deviceEvent: UnsafeMutableRawPointer
-    let indirectTables: UnsafeMutableRawPointer
-    let indirectBase: UInt64
+    @usableFromInline let ring: UnsafeMutableRawPointer
+    @usableFromInline let driverEvent: UnsafeMutableRawPointer
+    @usableFromInline let deviceEvent: UnsafeMutableRawPointer
+    @usableFromInline let indirectTables: UnsafeMutableRawPointer
+    @usableFromInline let indirectBase: UInt64
     public let layout: DriverLayout
     public let size: UInt16
     public let features: UInt64
-    let eventIndex: Bool
-    let indirect: Bool
-    let inOrder: Bool
+    @usableFromInline let eventIndex: Bool
+    @usableFromInline let indirect: Bool
+    @usableFromInline let inOrder: Bool
 
-    let nextFreeID: UnsafeMutablePointer<UInt16>
-    let tokenOfID: UnsafeMutablePointer<UInt32>
+    @usableFromInline let nextFreeID: UnsafeMutablePointer<UInt16>
+    @usableFromInline let tokenOfID: UnsafeMutablePointer<UInt32>
     /// Descriptors each in-flight ID holds (0 when the ID is free).
-    let descriptorsOfID: UnsafeMutablePointer<UInt16>
+    @usableFromInline let descriptorsOfID: UnsafeMutablePointer<UInt16>
     /// With IN_ORDER, IDs in the order they were added (to expand batched used entries).
-    let order: UnsafeMutablePointer<UInt16>
-    var orderFront = 0, orderCount = 0
-    var freeID: UInt16 = 0
-    public private(set) var freeDescriptors: Int
-    var nextAvail: UInt16 = 0
-    var availWrap = true
-    var lastUsed: UInt16 = 0
-    var usedWrap = true
-    var added: UInt32 = 0
-    var eventFlagsShadow = RingLayout.eventFlagsEnable
-    var pendingBatch: (id: UInt16, length: UInt32)?
+    @usableFromInline let order: UnsafeMutablePointer<UInt16>
+    @usableFromInline var orderFront = 0, orderCount = 0
+    @usableFromInline var freeID: UInt16 = 0
+    @usableFromInline var freeCount: Int
+    public var freeDescriptors: Int { freeCount }
+    @usableFromInline var nextAvail: UInt16 = 0
+    @usableFromInline var availWrap = true
+    @usableFromInline var lastUsed: UInt16 = 0
+    @usableFromInline var usedWrap = true
+    @usableFromInline var added: UInt32 = 0
+    @usableFromInline var eventFlagsShadow = RingLayout.eventFlagsEnable
+    @usableFromInline var pendingBatch: (id: UInt16, length: UInt32)?
     public private(set) var violation: String?
     /// The descriptor index (split) or buffer ID (packed) the last `add` used: what the device
     /// reports back as the chain's `head`.
-    public private(set) var lastHead: UInt16 = 0
+    @usableFromInline var lastAdded: UInt16 = 0
+    public var lastHead: UInt16 { lastAdded }
 
     public init(memory: GuestMemory, layout: DriverLayout, size: UInt16, features: UInt64) throws(MemoryError) {
         let n = Int(size)
@@ -64,7 +66,7 @@ public final class PackedDriver {
         tokenOfID.initialize(repeating: 0, count: n)
         descriptorsOfID.initialize(repeating: 0, count: n)
         order.initialize(repeating: 0, count: n)
-        freeDescriptors = n
+        freeCount = n
         ring.initializeMemory(as: UInt8.self, repeating: 0, count: 16 * n)
         driverEvent.initializeMemory(as: UInt8.self, repeating: 0, count: 4)
         deviceEvent.initializeMemory(as: UInt8.self, repeating: 0, count: 4)
@@ -74,21 +76,24 @@ public final class PackedDriver {
         nextFreeID.deallocate(); tokenOfID.deallocate(); descriptorsOfID.deallocate(); order.deallocate()
     }
 
+    @usableFromInline
     func fail(_ why: String) { if violation == nil { violation = why } }
 
-    var availBits: UInt16 { availWrap ? RingLayout.packedAvail : RingLayout.packedUsed }
+    @inlinable var availBits: UInt16 { availWrap ? RingLayout.packedAvail : RingLayout.packedUsed }
 
+    @inlinable
     func load16(_ p: UnsafeMutableRawPointer, _ offset: Int) -> UInt16 {
         UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
     /// Adds one chain; false when there are not enough free descriptors.
+    @inlinable @inline(__always)
     public func add(_ buffers: UnsafeBufferPointer<GuestBuffer>, token: UInt32) -> Bool {
         let n = buffers.count
         precondition(n > 0 && n <= layout.maxSegments, "a chain needs 1...maxSegments buffers")
-        let useIndirect = indirect && n > 1 && freeDescriptors > 0
+        let useIndirect = indirect && n > 1 && freeCount > 0
         let needed = useIndirect ? 1 : n
-        guard freeDescriptors >= needed else { return false }
+        guard freeCount >= needed else { return false }
         let id = freeID
         let head = nextAvail
         var headFlags: UInt16 = 0
@@ -117,9 +122,9 @@ public final class PackedDriver {
             }
         }
         freeID = nextFreeID[Int(id)]
-        freeDescriptors -= needed
+        freeCount -= needed
         tokenOfID[Int(id)] = token
-        lastHead = id
+        lastAdded = id
         descriptorsOfID[Int(id)] = UInt16(needed)
         if inOrder { order[(orderFront + orderCount) % Int(size)] = id }
         orderCount += 1
@@ -129,11 +134,13 @@ public final class PackedDriver {
         return true
     }
 
+    @inlinable @inline(__always)
     func step() {
         nextAvail &+= 1
         if nextAvail == size { nextAvail = 0; availWrap.toggle() }
     }
 
+    @inlinable @inline(__always)
     func write(_ position: UInt16, address: UInt64, length: UInt32, id: UInt16) {
         let d = ring.advanced(by: Int(position) * 16)
         d.storeBytes(of: address.littleEndian, as: UInt64.self)
@@ -142,6 +149,7 @@ public final class PackedDriver {
     }
 
     /// Whether the device wants a notification for the descriptors added since the last call.
+    @inlinable
     public func kickPrepare() -> Bool {
         GuestMemory.fullFence()
         let offWrap = load16(deviceEvent, 0), flags = load16(deviceEvent, 2) & 3
@@ -154,6 +162,7 @@ public final class PackedDriver {
     }
 
     /// The next buffer the device returned, nil when none is pending (or after a violation).
+    @inlinable @inline(__always)
     public func getBuf() -> UsedBuffer? {
         if violation != nil { return nil }
         var id: UInt16, length: UInt32
@@ -190,13 +199,15 @@ public final class PackedDriver {
         return UsedBuffer(token: detach(returned), length: length)
     }
 
+    @inlinable @inline(__always)
     func dropFront() {
         orderFront = (orderFront + 1) % Int(size)
     }
 
 
+    @inlinable @inline(__always)
     func detach(_ id: UInt16) -> UInt32 {
-        freeDescriptors += Int(descriptorsOfID[Int(id)])
+        freeCount += Int(descriptorsOfID[Int(id)])
         descriptorsOfID[Int(id)] = 0
         nextFreeID[Int(id)] = freeID
         freeID = id

@@ -9,38 +9,40 @@ import Virtio
 /// Test support and benchmark load generator: it trusts nothing the device writes and records
 /// the first protocol violation in `violation` instead of trapping.
 public final class SplitDriver {
-    let desc: UnsafeMutableRawPointer
-    let avail: UnsafeMutableRawPointer
-    let used: UnsafeMutableRawPointer
-    let indirectTables: UnsafeMutableRawPointer
-    let indirectBase: UInt64
+    @usableFromInline let desc: UnsafeMutableRawPointer
+    @usableFromInline let avail: UnsafeMutableRawPointer
+    @usableFromInline let used: UnsafeMutableRawPointer
+    @usableFromInline let indirectTables: UnsafeMutableRawPointer
+    @usableFromInline let indirectBase: UInt64
     public let layout: DriverLayout
     public let size: UInt16
     public let features: UInt64
-    let eventIndex: Bool
-    let indirect: Bool
-    let inOrder: Bool
+    @usableFromInline let eventIndex: Bool
+    @usableFromInline let indirect: Bool
+    @usableFromInline let inOrder: Bool
 
     /// Linux's `desc_extra[].next`: the free list, and the order of a chain's descriptors.
-    let nextFree: UnsafeMutablePointer<UInt16>
+    @usableFromInline let nextFree: UnsafeMutablePointer<UInt16>
     /// Per head: the token, and descriptors held (0 when the head is not in flight).
-    let tokenOfHead: UnsafeMutablePointer<UInt32>
-    let descriptorsOfHead: UnsafeMutablePointer<UInt16>
+    @usableFromInline let tokenOfHead: UnsafeMutablePointer<UInt32>
+    @usableFromInline let descriptorsOfHead: UnsafeMutablePointer<UInt16>
     /// With IN_ORDER, heads in the order they were added (to expand batched used entries).
-    let order: UnsafeMutablePointer<UInt16>
-    var orderFront = 0, orderCount = 0
-    var freeHead: UInt16 = 0
-    public private(set) var freeDescriptors: Int
-    var availIndex: UInt16 = 0
-    var added: UInt16 = 0
-    var lastUsed: UInt16 = 0
-    var callbacksDisabled = false
+    @usableFromInline let order: UnsafeMutablePointer<UInt16>
+    @usableFromInline var orderFront = 0, orderCount = 0
+    @usableFromInline var freeHead: UInt16 = 0
+    @usableFromInline var freeCount: Int
+    public var freeDescriptors: Int { freeCount }
+    @usableFromInline var availIndex: UInt16 = 0
+    @usableFromInline var added: UInt16 = 0
+    @usableFromInline var lastUsed: UInt16 = 0
+    @usableFromInline var callbacksDisabled = false
     /// An IN_ORDER used entry being expanded into the buffers it covers.
-    var pendingBatch: (head: UInt16, length: UInt32)?
+    @usableFromInline var pendingBatch: (head: UInt16, length: UInt32)?
     public private(set) var violation: String?
     /// The descriptor index (split) or buffer ID (packed) the last `add` used: what the device
     /// reports back as the chain's `head`.
-    public private(set) var lastHead: UInt16 = 0
+    @usableFromInline var lastAdded: UInt16 = 0
+    public var lastHead: UInt16 { lastAdded }
 
     public init(memory: GuestMemory, layout: DriverLayout, size: UInt16, features: UInt64) throws(MemoryError) {
         let n = Int(size)
@@ -63,7 +65,7 @@ public final class SplitDriver {
         tokenOfHead.initialize(repeating: 0, count: n)
         descriptorsOfHead.initialize(repeating: 0, count: n)
         order.initialize(repeating: 0, count: n)
-        freeDescriptors = n
+        freeCount = n
         // The driver zeroes the rings before it hands them to the device.
         desc.initializeMemory(as: UInt8.self, repeating: 0, count: 16 * n)
         avail.initializeMemory(as: UInt8.self, repeating: 0, count: 6 + 2 * n)
@@ -74,15 +76,17 @@ public final class SplitDriver {
         nextFree.deallocate(); tokenOfHead.deallocate(); descriptorsOfHead.deallocate(); order.deallocate()
     }
 
+    @usableFromInline
     func fail(_ why: String) { if violation == nil { violation = why } }
 
     /// Adds one chain; false when there are not enough free descriptors.
+    @inlinable @inline(__always)
     public func add(_ buffers: UnsafeBufferPointer<GuestBuffer>, token: UInt32) -> Bool {
         let n = buffers.count
         precondition(n > 0 && n <= layout.maxSegments, "a chain needs 1...maxSegments buffers")
-        let useIndirect = indirect && n > 1 && freeDescriptors > 0
+        let useIndirect = indirect && n > 1 && freeCount > 0
         let needed = useIndirect ? 1 : n
-        guard freeDescriptors >= needed else { return false }
+        guard freeCount >= needed else { return false }
         let head = freeHead
         var last = head
         if useIndirect {
@@ -109,9 +113,9 @@ public final class SplitDriver {
             }
         }
         freeHead = nextFree[Int(last)]
-        freeDescriptors -= needed
+        freeCount -= needed
         tokenOfHead[Int(head)] = token
-        lastHead = head
+        lastAdded = head
         descriptorsOfHead[Int(head)] = UInt16(needed)
         if inOrder { order[(orderFront + orderCount) % Int(size)] = head }
         orderCount += 1
@@ -123,6 +127,7 @@ public final class SplitDriver {
         return true
     }
 
+    @inlinable @inline(__always)
     func write(_ i: UInt16, address: UInt64, length: UInt32, flags: UInt16, next: UInt16) {
         let d = desc.advanced(by: Int(i) * 16)
         d.storeBytes(of: address.littleEndian, as: UInt64.self)
@@ -131,11 +136,13 @@ public final class SplitDriver {
         d.storeBytes(of: next.littleEndian, toByteOffset: 14, as: UInt16.self)
     }
 
+    @inlinable
     func load16(_ p: UnsafeMutableRawPointer, _ offset: Int) -> UInt16 {
         UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
     /// Whether the device wants a notification for what was added since the last call.
+    @inlinable
     public func kickPrepare() -> Bool {
         GuestMemory.fullFence()
         let new = availIndex, old = availIndex &- added
@@ -147,6 +154,7 @@ public final class SplitDriver {
     }
 
     /// The next buffer the device returned, nil when none is pending (or after a violation).
+    @inlinable @inline(__always)
     public func getBuf() -> UsedBuffer? {
         if violation != nil { return nil }
         var head: UInt16, length: UInt32
@@ -185,19 +193,21 @@ public final class SplitDriver {
         return UsedBuffer(token: detach(returned), length: length)
     }
 
+    @inlinable @inline(__always)
     func dropFront() {
         orderFront = (orderFront + 1) % Int(size)
     }
 
 
     /// Returns a chain's descriptors to the free list and its token.
+    @inlinable @inline(__always)
     func detach(_ head: UInt16) -> UInt32 {
         let count = Int(descriptorsOfHead[Int(head)])
         var last = head
         for _ in 1..<max(count, 1) { last = nextFree[Int(last)] }
         nextFree[Int(last)] = freeHead
         freeHead = head
-        freeDescriptors += count
+        freeCount += count
         descriptorsOfHead[Int(head)] = 0
         return tokenOfHead[Int(head)]
     }
