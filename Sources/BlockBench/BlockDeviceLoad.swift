@@ -153,7 +153,7 @@ enum BlockDeviceLoad {
         // Reaps with interrupts off, like a guest's completion handler; interrupts are asked
         // for only before sleeping.
         driver.disableCallbacks()
-        var quietSince: UInt64 = 0
+        var quietSince = start
         while outstanding > 0 {
             var got = 0
             while let used = driver.getBuf() {
