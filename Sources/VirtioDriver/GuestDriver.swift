@@ -87,6 +87,15 @@ public enum GuestDriver {
         }
     }
 
+    /// Re-enables interrupts for when about three quarters of what is in flight has been used
+    /// (EVENT_IDX; otherwise for the next one); true when used buffers are already pending.
+    public func enableCallbacksDelayed() -> Bool {
+        switch self {
+        case .split(let d): d.enableCallbacksDelayed()
+        case .packed(let d): d.enableCallbacksDelayed()
+        }
+    }
+
     public func detachUnused() -> [UInt32] {
         switch self {
         case .split(let d): d.detachUnused()

@@ -230,6 +230,28 @@ public final class PackedDriver {
         eventFlagsShadow = eventIndex ? RingLayout.eventFlagsDesc : RingLayout.eventFlagsEnable
         driverEvent.storeBytes(of: eventFlagsShadow.littleEndian, toByteOffset: 2, as: UInt16.self)
         GuestMemory.fullFence()
+        return usedPending
+    }
+
+    /// Re-enables interrupts for when about three quarters of the descriptors in flight have
+    /// been used, as Linux's `virtqueue_enable_cb_delayed`: with EVENT_IDX, DESC at that ring
+    /// position, so a driver that sleeps until then is woken once for a batch; without it, the
+    /// same as `enableCallbacks()`. True when used buffers are already pending.
+    public func enableCallbacksDelayed() -> Bool {
+        guard eventIndex else { return enableCallbacks() }
+        var position = UInt32(lastUsed) + UInt32(Int(size) - freeDescriptors) * 3 / 4
+        var wrap = usedWrap
+        if position >= UInt32(size) { position -= UInt32(size); wrap.toggle() }
+        driverEvent.storeBytes(of: (UInt16(position) | (wrap ? 0x8000 : 0)).littleEndian, as: UInt16.self)
+        GuestMemory.releaseFence()
+        eventFlagsShadow = RingLayout.eventFlagsDesc
+        driverEvent.storeBytes(of: eventFlagsShadow.littleEndian, toByteOffset: 2, as: UInt16.self)
+        GuestMemory.fullFence()
+        return usedPending
+    }
+
+    /// Whether a used buffer waits at the next used position.
+    var usedPending: Bool {
         if pendingBatch != nil { return true }
         let flags = load16(ring, Int(lastUsed) * 16 + 14)
         return (flags & RingLayout.packedAvail != 0) == usedWrap && (flags & RingLayout.packedUsed != 0) == usedWrap

@@ -233,8 +233,25 @@ public final class SplitDriver {
             avail.storeBytes(of: UInt16(0), as: UInt16.self)
         }
         GuestMemory.fullFence()
-        return pendingBatch != nil || load16(used, 2) != lastUsed
+        return usedPending
     }
+
+    /// Re-enables interrupts for when about three quarters of the buffers in flight have been
+    /// used, as Linux's `virtqueue_enable_cb_delayed`: with EVENT_IDX, used_event is set that far
+    /// ahead, so a driver that sleeps until then is woken once for a batch; without it, the same
+    /// as `enableCallbacks()`. True when used buffers are already pending (reclaim them first).
+    /// With IN_ORDER too the same as `enableCallbacks()`: used_event counts used entries, and
+    /// the device may return everything in flight in one entry, which a later event would miss.
+    public func enableCallbacksDelayed() -> Bool {
+        guard eventIndex, !inOrder else { return enableCallbacks() }
+        callbacksDisabled = false
+        let ahead = UInt16(truncatingIfNeeded: orderCount * 3 / 4)
+        avail.storeBytes(of: (lastUsed &+ ahead).littleEndian, toByteOffset: 4 + 2 * Int(size), as: UInt16.self)
+        GuestMemory.fullFence()
+        return usedPending
+    }
+
+    var usedPending: Bool { pendingBatch != nil || load16(used, 2) != lastUsed }
 
     /// Takes back every chain still in flight (after a device reset), as `detach_unused_buf`.
     public func detachUnused() -> [UInt32] {

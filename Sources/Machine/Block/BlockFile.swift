@@ -94,9 +94,14 @@ final class BlockFile: @unchecked Sendable {
     /// The most buffers one preadv/pwritev takes (Linux's UIO_MAXIOV, POSIX IOV_MAX).
     static let vectorMax = 1024
 
-    /// Fills `buffers` from `offset` with one preadv; a short or failed transfer is finished
-    /// buffer by buffer (which retries, and reports the real error).
+    /// Fills `buffers` from `offset` with one preadv (a plain pread for a single buffer, which
+    /// spares the kernel copying in and walking an iovec array); a short or failed transfer is
+    /// finished buffer by buffer (which retries, and reports the real error).
     func read(vector buffers: UnsafeBufferPointer<iovec>, total: Int, at offset: UInt64) throws(BlockError) {
+        if buffers.count == 1 {
+            try read(into: UnsafeMutableRawBufferPointer(start: buffers[0].iov_base, count: buffers[0].iov_len), at: offset)
+            return
+        }
         let n = buffers.count <= Self.vectorMax ? preadv(fd, buffers.baseAddress, Int32(buffers.count), off_t(offset)) : 0
         if n == total { return }
         var skip = max(n, 0)
@@ -110,8 +115,13 @@ final class BlockFile: @unchecked Sendable {
         }
     }
 
-    /// Stores `buffers` from `offset` with one pwritev, finishing a short transfer piecewise.
+    /// Stores `buffers` from `offset` with one pwritev (pwrite for a single buffer), finishing a
+    /// short transfer piecewise.
     func write(vector buffers: UnsafeBufferPointer<iovec>, total: Int, at offset: UInt64) throws(BlockError) {
+        if buffers.count == 1 {
+            try write(UnsafeRawBufferPointer(start: buffers[0].iov_base, count: buffers[0].iov_len), at: offset)
+            return
+        }
         let n = buffers.count <= Self.vectorMax ? pwritev(fd, buffers.baseAddress, Int32(buffers.count), off_t(offset)) : 0
         if n == total { return }
         var skip = max(n, 0)

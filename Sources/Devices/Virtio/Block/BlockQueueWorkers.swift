@@ -70,6 +70,12 @@ final class BlockQueueWorkers<Backend: BlockBackend>: @unchecked Sendable {
         for thread in running { thread.join() }
     }
 
+    // Pre-specialized for the two backends xemu has: the device is created with a concrete
+    // backend in other modules and activated through `any VirtioDevice`, so this loop would
+    // otherwise run as unspecialized generic code, looking up `BlockRequestServer<Backend>`'s
+    // metadata and calling the backend through its witness table for every request.
+    @_specialize(where Backend == DriveBackend)
+    @_specialize(where Backend == RawFileBackend)
     private func run() {
         let request = BlockRequest(capacity: segmentCapacity)
         var streak = 0
