@@ -117,7 +117,7 @@ public struct BlockBuilder: ~Copyable {
     public mutating func emitTransfer(_ code: IROpcode, a: UInt8 = 0, b: UInt8 = 0, to target: UInt64) {
         let offset = Int64(bitPattern: target &- startPC)
         precondition(offset == Int64(Int32(truncatingIfNeeded: offset)), "a direct transfer spans more than 2 GiB")
-        emit(IROp(code, a: a, b: b, imm: Int64(UInt32(bitPattern: Int32(truncatingIfNeeded: offset)))))
+        emit(IROp(code, a: a, b: b, imm: IROp.transferImmediate(offset: Int32(truncatingIfNeeded: offset))))
     }
 
     /// Appends an `exitToLoop` that resumes at `pc`.

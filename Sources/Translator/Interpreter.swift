@@ -222,11 +222,12 @@ extension CPUContext {
                         _ ops: UnsafeMutablePointer<IROp>) -> BlockExit? {
         retired &+= UInt64(site.pointee.retired)
         let target = pc &+ UInt64(bitPattern: site.pointee.targetOffset)
-        let link = site.pointee.link
+        let link = UnsafeRawPointer(site).load(fromByteOffset: 8, as: UInt32.self)
         guard link != 0, exitFlags.load(ordering: .relaxed) == 0 else {
             return .jump(target: target, site: link == 0 ? ops.distance(to: site) : -1, from: pc)
         }
-        p = ops + (Int(link) &- 2)
+        p = UnsafeMutableRawPointer(ops).advanced(by: Int(link) &- 2 &* MemoryLayout<IROp>.stride)
+            .assumingMemoryBound(to: IROp.self)
         pc = target
         return nil
     }

@@ -31,10 +31,11 @@ final class StopDevice: MMIODevice, @unchecked Sendable {
 
     @Test func opIsSixteenBytesAndLinksPack() {
         #expect(MemoryLayout<IROp>.size == 16)
-        let op = IROp(.jump, imm: Int64(UInt32(bitPattern: -24)))
+        let op = IROp(.jump, imm: IROp.transferImmediate(offset: -24))
         #expect(op.targetOffset == -24 && op.link == 0)
         let linked = op.linked(to: 77)
-        #expect(linked.targetOffset == -24 && linked.link == 78)
+        #expect(linked.targetOffset == -24 && linked.link == 78 * 16)
+        #expect(linked.linked(to: 0).link == 16 && linked.linked(to: 0).targetOffset == -24)
     }
 
     @Test func codeMasksCoverTheWrittenChunks() {
