@@ -49,6 +49,24 @@
     /// the shortest chain from one block to the next.
     @inlinable public var link: UInt32 { UInt32(truncatingIfNeeded: imm) }
 
+    /// For `addImmPair`: the immediate of its first and of its second addition.
+    @inlinable public var pairImmediates: (first: Int64, second: Int64) {
+        (Int64(Int32(truncatingIfNeeded: imm)), imm >> 32)
+    }
+
+    /// The `addImmPair` doing `first` and then `second` (both `addImm`s), stamped as `second`;
+    /// nil when an immediate does not fit in 32 bits.
+    @inlinable
+    public static func pair(_ first: IROp, _ second: IROp) -> IROp? {
+        guard first.imm == Int64(Int32(truncatingIfNeeded: first.imm)),
+              second.imm == Int64(Int32(truncatingIfNeeded: second.imm)) else { return nil }
+        var op = IROp(.addImmPair, d: first.d, a: first.a, b: second.d, c: second.a,
+                      imm: second.imm << 32 | Int64(UInt32(truncatingIfNeeded: first.imm)))
+        op.retired = second.retired
+        op.pcOffset = second.pcOffset
+        return op
+    }
+
     /// A direct transfer's `imm` for a target `offset` bytes from the block's start, not chained.
     @inlinable
     public static func transferImmediate(offset: Int32) -> Int64 { Int64(offset) << 32 }
@@ -104,6 +122,11 @@ public enum IROpcode: UInt8, Sendable {
     case addImmW, shiftLeftImmW, shiftRightLogicalImmW, shiftRightArithmeticImmW
     /// d = imm.
     case loadImm
+    /// Two `addImm`s in one op, in order: d = a + the low 32 bits of imm, then b = c + the high
+    /// 32 bits (each sign-extended). `BlockBuilder` fuses consecutive `addImm`s into it, the most
+    /// frequent pair in compiled code (pointer and counter steps, small constants), which saves a
+    /// dispatch.
+    case addImmPair
 
     // Bit manipulation (Zba/Zbb/Zbs shapes): d = f(a, b) or f(a, imm).
     case shiftAdd, shiftAddUnsignedW, andNot, orNot, xnor, countLeadingZeros, countTrailingZeros

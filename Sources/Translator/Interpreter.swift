@@ -80,6 +80,9 @@ extension CPUContext {
             case .shiftRightLogicalImmW: r[o.d] = Self.sext32(UInt64(UInt32(truncatingIfNeeded: r[o.a]) >> UInt32(o.imm & 31)))
             case .shiftRightArithmeticImmW: r[o.d] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: r[o.a]) >> Int32(o.imm & 31)))
             case .loadImm: r[o.d] = o.imm
+            case .addImmPair:
+                r[o.d] = r[o.a] &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: o.imm)))
+                r[o.b] = r[o.cSlot] &+ UInt64(bitPattern: Int64(bitPattern: o.imm) >> 32)
             case .shiftAdd: r[o.d] = (r[o.a] << UInt64(o.c & 63)) &+ r[o.b]
             case .shiftAddUnsignedW: r[o.d] = (UInt64(UInt32(truncatingIfNeeded: r[o.a])) << UInt64(o.c & 63)) &+ r[o.b]
             case .andNot: r[o.d] = r[o.a] & ~r[o.b]
@@ -266,5 +269,7 @@ struct Operands {
     @inline(__always) var a: Int { byte(2) }
     @inline(__always) var b: Int { byte(3) }
     @inline(__always) var c: UInt64 { UInt64(byte(4)) }
+    /// `c` naming a slot.
+    @inline(__always) var cSlot: Int { byte(4) }
     @inline(__always) var imm: UInt64 { UInt64(bitPattern: p.pointee.imm) }
 }
