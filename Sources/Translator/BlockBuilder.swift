@@ -101,11 +101,16 @@ public struct BlockBuilder: ~Copyable {
         }
     }
 
-    /// Appends an op of the current instruction.
+    /// Appends an op of the current instruction; an `addImm` right after another one is fused
+    /// with it into an `addImmPair` (neither can fault, so the pair retires as the second).
     public mutating func emit(_ op: IROp) {
         var op = op
         op.retired = UInt8(truncatingIfNeeded: instructionCount)
         op.pcOffset = currentOffset
+        if op.code == .addImm, let last = ops.last, last.code == .addImm, let pair = IROp.pair(last, op) {
+            ops[ops.count - 1] = pair
+            return
+        }
         ops.append(op)
         switch op.code {
         case .jump, .jumpIndirect, .exitToLoop, .raise, .invalidated: isEnded = true
@@ -117,7 +122,7 @@ public struct BlockBuilder: ~Copyable {
     public mutating func emitTransfer(_ code: IROpcode, a: UInt8 = 0, b: UInt8 = 0, to target: UInt64) {
         let offset = Int64(bitPattern: target &- startPC)
         precondition(offset == Int64(Int32(truncatingIfNeeded: offset)), "a direct transfer spans more than 2 GiB")
-        emit(IROp(code, a: a, b: b, imm: Int64(UInt32(bitPattern: Int32(truncatingIfNeeded: offset)))))
+        emit(IROp(code, a: a, b: b, imm: IROp.transferImmediate(offset: Int32(truncatingIfNeeded: offset))))
     }
 
     /// Appends an `exitToLoop` that resumes at `pc`.

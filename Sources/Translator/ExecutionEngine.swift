@@ -96,6 +96,15 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
                 case let .compiled(index, blockPC):
                     exit = runCompiled(op: index, blockPC: blockPC)
                     continue
+                case let .memory(index, blockPC):
+                    let op = cache.ops[index]
+                    if let fault = cpu.performMemory(op) {
+                        cpu.retired &+= UInt64(op.retired) &- 1
+                        pc = guest.takeFault(fault, pc: blockPC &+ UInt64(op.pcOffset), cpu: cpu)
+                    } else {
+                        exit = cpu.interpret(at: index + 1, blockPC: blockPC)
+                        continue
+                    }
                 case let .helper(index, blockPC):
                     let op = cache.ops[index]
                     let before = UInt64(op.retired) &- 1

@@ -39,15 +39,41 @@
         self.imm = imm
     }
 
-    /// For `jump` and the conditional branches: target PC minus the block's start PC.
-    @inlinable public var targetOffset: Int64 { Int64(Int32(truncatingIfNeeded: imm)) }
+    /// For `jump` and the conditional branches: target PC minus the block's start PC (the high
+    /// 32 bits of `imm`).
+    @inlinable public var targetOffset: Int64 { imm >> 32 }
 
-    /// For `jump` and the conditional branches: the op index of the chained successor block plus
-    /// one, or 0 while the transfer is not chained.
-    @inlinable public var link: UInt32 { UInt32(truncatingIfNeeded: UInt64(bitPattern: imm) >> 32) }
+    /// For `jump` and the conditional branches: 0 while the transfer is not chained; else the
+    /// byte offset of the chained successor's first op in the op buffer plus one op (the low 32
+    /// bits of `imm`). The interpreter turns it into its cursor with one 32-bit load and one add,
+    /// the shortest chain from one block to the next.
+    @inlinable public var link: UInt32 { UInt32(truncatingIfNeeded: imm) }
 
-    /// Whether the layout is the one the interpreter reads in a single 8-byte load: `code`, `d`,
-    /// `a`, `b`, `c`, `retired` at bytes 0-5, `pcOffset` at 6, `imm` at 8 (little-endian host).
+    /// For `addImmPair`: the immediate of its first and of its second addition.
+    @inlinable public var pairImmediates: (first: Int64, second: Int64) {
+        (Int64(Int32(truncatingIfNeeded: imm)), imm >> 32)
+    }
+
+    /// The `addImmPair` doing `first` and then `second` (both `addImm`s), stamped as `second`;
+    /// nil when an immediate does not fit in 32 bits.
+    @inlinable
+    public static func pair(_ first: IROp, _ second: IROp) -> IROp? {
+        guard first.imm == Int64(Int32(truncatingIfNeeded: first.imm)),
+              second.imm == Int64(Int32(truncatingIfNeeded: second.imm)) else { return nil }
+        var op = IROp(.addImmPair, d: first.d, a: first.a, b: second.d, c: second.a,
+                      imm: second.imm << 32 | Int64(UInt32(truncatingIfNeeded: first.imm)))
+        op.retired = second.retired
+        op.pcOffset = second.pcOffset
+        return op
+    }
+
+    /// A direct transfer's `imm` for a target `offset` bytes from the block's start, not chained.
+    @inlinable
+    public static func transferImmediate(offset: Int32) -> Int64 { Int64(offset) << 32 }
+
+    /// Whether the layout is the one the interpreter reads fields from by byte offset: `code`,
+    /// `d`, `a`, `b`, `c`, `retired` at bytes 0-5, `pcOffset` at 6, `imm` at 8 (little-endian
+    /// host, so a transfer's `link` is the 32-bit word at 8).
     static var headerIsPacked: Bool {
         MemoryLayout<IROp>.size == 16 && MemoryLayout<IROp>.offset(of: \IROp.d) == 1
             && MemoryLayout<IROp>.offset(of: \IROp.a) == 2 && MemoryLayout<IROp>.offset(of: \IROp.b) == 3
@@ -71,8 +97,8 @@
     @inlinable
     public func linked(to opIndex: Int) -> IROp {
         var op = self
-        let low = UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: imm)))
-        op.imm = Int64(bitPattern: low | (UInt64(UInt32(truncatingIfNeeded: opIndex + 1)) << 32))
+        let link = UInt32(truncatingIfNeeded: (opIndex &+ 1) &* MemoryLayout<IROp>.stride)
+        op.imm = (imm >> 32) << 32 | Int64(link)
         return op
     }
 }
@@ -96,6 +122,11 @@ public enum IROpcode: UInt8, Sendable {
     case addImmW, shiftLeftImmW, shiftRightLogicalImmW, shiftRightArithmeticImmW
     /// d = imm.
     case loadImm
+    /// Two `addImm`s in one op, in order: d = a + the low 32 bits of imm, then b = c + the high
+    /// 32 bits (each sign-extended). `BlockBuilder` fuses consecutive `addImm`s into it, the most
+    /// frequent pair in compiled code (pointer and counter steps, small constants), which saves a
+    /// dispatch.
+    case addImmPair
 
     // Bit manipulation (Zba/Zbb/Zbs shapes): d = f(a, b) or f(a, imm).
     case shiftAdd, shiftAddUnsignedW, andNot, orNot, xnor, countLeadingZeros, countTrailingZeros

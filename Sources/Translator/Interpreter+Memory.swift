@@ -1,10 +1,8 @@
 /// The interpreter's memory ops: the inline SoftMMU hit path for loads and stores (one TLB
-/// probe, then an access through the cached host pointer), with misses, faults and the atomic
-/// ops out of line.
+/// probe, then an access through the cached host pointer); misses, faults and the atomic ops
+/// run from the exec loop.
 extension CPUContext {
-    /// A load of a `T`-sized value at `address`, zero-extended: through the TLB on a hit, else
-    /// the slow path (whose device reads come back as the device answered, unmasked, as the IR
-    /// has always passed them); nil when it faults (the fault is in `slowFault`).
+    /// A load of a `T`-sized value at `address`, zero-extended, when the TLB hits; nil on a miss.
     @inline(__always)
     func load<T: FixedWidthInteger & UnsignedInteger>(_ tlb: UnsafeMutablePointer<TLBEntry>, _ address: UInt64,
                                                       as: T.Type) -> UInt64? {
@@ -13,12 +11,10 @@ extension CPUContext {
         if _fastPath(e.readTag == TLBGeometry.tag(address, size: size)) {
             return UInt64(UnsafeRawPointer(bitPattern: e.addend &+ UInt(truncatingIfNeeded: address)).unsafelyUnwrapped.load(as: T.self))
         }
-        return loadSlow(address, size: size)
+        return nil
     }
 
-    /// A store of the low `T`-sized bits of `value` at `address`: through the TLB on a hit, else
-    /// the slow path (devices receive the whole `value`); false when it faults (the fault is in
-    /// `slowFault`).
+    /// Stores the low `T`-sized bits of `value` at `address` when the TLB hits; false on a miss.
     @inline(__always)
     func store<T: FixedWidthInteger & UnsignedInteger>(_ tlb: UnsafeMutablePointer<TLBEntry>, _ address: UInt64,
                                                        _ value: UInt64, as: T.Type) -> Bool {
@@ -29,14 +25,36 @@ extension CPUContext {
                 .storeBytes(of: T(truncatingIfNeeded: value), as: T.self)
             return true
         }
-        return storeSlow(address, size: size, value: value)
+        return false
     }
 
-    /// Leaves for the exec loop with the fault of the memory op `op`, which did not retire.
+    /// Performs the memory op `op` that left the interpreter (a TLB miss, a device access, a
+    /// store to a code page, or an atomic) and writes its result slot; its fault if it faults,
+    /// in which case it did not retire. Out of line, so the interpreter loop makes no calls and
+    /// keeps its cursor, count and PC in registers.
     @inline(never)
-    func memoryFault(_ op: IROp, _ count: inout UInt64, _ blockPC: UInt64) -> BlockExit {
-        count &+= UInt64(op.retired) &- 1
-        return .fault(slowFault, pc: blockPC &+ UInt64(op.pcOffset))
+    func performMemory(_ op: IROp) -> GuestFault? {
+        let r = state
+        let address = r[Int(op.a)] &+ UInt64(bitPattern: op.imm)
+        let size = Self.accessSize(op.code)
+        switch op.code {
+        case .load8, .load8Unsigned, .load16, .load16Unsigned, .load32, .load32Unsigned, .load64:
+            guard let v = loadSlow(address, size: size) else { return slowFault }
+            r[Int(op.d)] = switch op.code {
+            case .load8: UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: v)))
+            case .load16: UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: v)))
+            case .load32: UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
+            default: v
+            }
+        case .store8, .store16, .store32, .store64:
+            guard storeSlow(address, size: size, value: r[Int(op.b)]) else { return slowFault }
+        default:
+            switch atomic(op, address: r[Int(op.a)], operand: r[Int(op.b)]) {
+            case .success(let v): r[Int(op.d)] = v
+            case .failure(let f): return f
+            }
+        }
+        return nil
     }
 
     @inline(__always)

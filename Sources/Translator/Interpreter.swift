@@ -9,6 +9,9 @@ enum BlockExit {
     case indirect(target: UInt64)
     /// The op at `pc` faulted; it did not retire.
     case fault(GuestFault, pc: UInt64)
+    /// The memory op at index `op` of the block starting at `blockPC` missed the inline TLB path
+    /// (or is atomic): the exec loop performs it out of line, then resumes after it.
+    case memory(op: Int, blockPC: UInt64)
     /// The `helper` op at index `op` of the block starting at `blockPC` wants its helper run.
     case helper(op: Int, blockPC: UInt64)
     /// Execution reached a block that was invalidated; translate `pc` again.
@@ -20,12 +23,17 @@ enum BlockExit {
 }
 
 /// The interpreter tier: runs pre-decoded IR from the flat op buffer with the guest state,
-/// TLB and an op cursor held in locals. One `switch` dispatch per op, kept to a few host
+/// TLB, op cursor and block PC held in locals. One `switch` dispatch per op, kept to a few host
 /// instructions: each case reads only the operands it uses (`Operands`), and memory ops have
 /// their own cases with the TLB hit path inline. No allocation, reference counting, existential
 /// or closure on the way. Direct transfers follow chain links (a branch not taken runs the block's
 /// closing `jump` without another dispatch), and indirect jumps that hit the jump cache continue
-/// in place, without leaving the loop while no exit is requested; everything rare is out of line.
+/// in place, without leaving the loop while no exit is requested.
+///
+/// The loop makes no calls: everything rare (TLB misses, device accesses, atomics, helpers,
+/// faults) leaves it as a `BlockExit`, so its locals stay in registers. Every path reaches the
+/// next dispatch through the one cursor step at the bottom, which lets the compiler keep the
+/// cursor in one register; the retired count is added to `retired` in place, once per block.
 extension CPUContext {
     // swiftlint:disable:next function_body_length cyclomatic_complexity
     func interpret(at start: Int, blockPC: UInt64) -> BlockExit {
@@ -34,11 +42,7 @@ extension CPUContext {
         let tlb = self.tlb
         var p = ops + start
         var pc = blockPC
-        var count = retired
-        defer { retired = count }
         while true {
-            // Each case extracts the operands it uses from one load, so the dispatch itself
-            // stays a few instructions.
             let o = Operands(p)
             switch p.pointee.code {
             case .add: r[o.d] = r[o.a] &+ r[o.b]
@@ -76,6 +80,9 @@ extension CPUContext {
             case .shiftRightLogicalImmW: r[o.d] = Self.sext32(UInt64(UInt32(truncatingIfNeeded: r[o.a]) >> UInt32(o.imm & 31)))
             case .shiftRightArithmeticImmW: r[o.d] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: r[o.a]) >> Int32(o.imm & 31)))
             case .loadImm: r[o.d] = o.imm
+            case .addImmPair:
+                r[o.d] = r[o.a] &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: o.imm)))
+                r[o.b] = r[o.cSlot] &+ UInt64(bitPattern: Int64(bitPattern: o.imm) >> 32)
             case .shiftAdd: r[o.d] = (r[o.a] << UInt64(o.c & 63)) &+ r[o.b]
             case .shiftAddUnsignedW: r[o.d] = (UInt64(UInt32(truncatingIfNeeded: r[o.a])) << UInt64(o.c & 63)) &+ r[o.b]
             case .andNot: r[o.d] = r[o.a] & ~r[o.b]
@@ -119,42 +126,37 @@ extension CPUContext {
             case .orCombineBytes: r[o.d] = Self.orCombineBytes(r[o.a])
 
             case .load8:
-                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt8.self) else { return memoryFault(p.pointee, &count, pc) }
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt8.self) else { return .memory(op: ops.distance(to: p), blockPC: pc) }
                 r[o.d] = UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: v)))
             case .load8Unsigned:
-                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt8.self) else { return memoryFault(p.pointee, &count, pc) }
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt8.self) else { return .memory(op: ops.distance(to: p), blockPC: pc) }
                 r[o.d] = v
             case .load16:
-                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt16.self) else { return memoryFault(p.pointee, &count, pc) }
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt16.self) else { return .memory(op: ops.distance(to: p), blockPC: pc) }
                 r[o.d] = UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: v)))
             case .load16Unsigned:
-                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt16.self) else { return memoryFault(p.pointee, &count, pc) }
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt16.self) else { return .memory(op: ops.distance(to: p), blockPC: pc) }
                 r[o.d] = v
             case .load32:
-                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt32.self) else { return memoryFault(p.pointee, &count, pc) }
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt32.self) else { return .memory(op: ops.distance(to: p), blockPC: pc) }
                 r[o.d] = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
             case .load32Unsigned:
-                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt32.self) else { return memoryFault(p.pointee, &count, pc) }
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt32.self) else { return .memory(op: ops.distance(to: p), blockPC: pc) }
                 r[o.d] = v
             case .load64:
-                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt64.self) else { return memoryFault(p.pointee, &count, pc) }
+                guard let v = load(tlb, r[o.a] &+ o.imm, as: UInt64.self) else { return .memory(op: ops.distance(to: p), blockPC: pc) }
                 r[o.d] = v
             case .store8:
-                guard store(tlb, r[o.a] &+ o.imm, r[o.b], as: UInt8.self) else { return memoryFault(p.pointee, &count, pc) }
+                guard store(tlb, r[o.a] &+ o.imm, r[o.b], as: UInt8.self) else { return .memory(op: ops.distance(to: p), blockPC: pc) }
             case .store16:
-                guard store(tlb, r[o.a] &+ o.imm, r[o.b], as: UInt16.self) else { return memoryFault(p.pointee, &count, pc) }
+                guard store(tlb, r[o.a] &+ o.imm, r[o.b], as: UInt16.self) else { return .memory(op: ops.distance(to: p), blockPC: pc) }
             case .store32:
-                guard store(tlb, r[o.a] &+ o.imm, r[o.b], as: UInt32.self) else { return memoryFault(p.pointee, &count, pc) }
+                guard store(tlb, r[o.a] &+ o.imm, r[o.b], as: UInt32.self) else { return .memory(op: ops.distance(to: p), blockPC: pc) }
             case .store64:
-                guard store(tlb, r[o.a] &+ o.imm, r[o.b], as: UInt64.self) else { return memoryFault(p.pointee, &count, pc) }
+                guard store(tlb, r[o.a] &+ o.imm, r[o.b], as: UInt64.self) else { return .memory(op: ops.distance(to: p), blockPC: pc) }
 
             case .loadReserved32, .loadReserved64, .storeConditional32, .storeConditional64, .atomic32, .atomic64:
-                switch atomic(p.pointee, address: r[o.a], operand: r[o.b]) {
-                case .success(let v): r[o.d] = v
-                case .failure(let f):
-                    count &+= UInt64(p.pointee.retired) &- 1
-                    return .fault(f, pc: pc &+ UInt64(p.pointee.pcOffset))
-                }
+                return .memory(op: ops.distance(to: p), blockPC: pc)
 
             case .fence:
                 atomicMemoryFence(ordering: .sequentiallyConsistent)
@@ -162,43 +164,37 @@ extension CPUContext {
             // A branch taken follows its own target; one not taken continues with the next op,
             // which is usually the `jump` ending the block, followed here without a dispatch.
             case .branchEqual:
-                if r[o.a] == r[o.b] { if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue }
-                if let exit = fallThrough(&p, &pc, &count, ops) { return exit }; continue
+                if let exit = branch(r[o.a] == r[o.b], &p, &pc, ops) { return exit }
             case .branchNotEqual:
-                if r[o.a] != r[o.b] { if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue }
-                if let exit = fallThrough(&p, &pc, &count, ops) { return exit }; continue
+                if let exit = branch(r[o.a] != r[o.b], &p, &pc, ops) { return exit }
             case .branchLess:
-                if Self.signed(r[o.a]) < Self.signed(r[o.b]) { if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue }
-                if let exit = fallThrough(&p, &pc, &count, ops) { return exit }; continue
+                if let exit = branch(Self.signed(r[o.a]) < Self.signed(r[o.b]), &p, &pc, ops) { return exit }
             case .branchGreaterEqual:
-                if Self.signed(r[o.a]) >= Self.signed(r[o.b]) { if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue }
-                if let exit = fallThrough(&p, &pc, &count, ops) { return exit }; continue
+                if let exit = branch(Self.signed(r[o.a]) >= Self.signed(r[o.b]), &p, &pc, ops) { return exit }
             case .branchLessUnsigned:
-                if r[o.a] < r[o.b] { if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue }
-                if let exit = fallThrough(&p, &pc, &count, ops) { return exit }; continue
+                if let exit = branch(r[o.a] < r[o.b], &p, &pc, ops) { return exit }
             case .branchGreaterEqualUnsigned:
-                if r[o.a] >= r[o.b] { if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue }
-                if let exit = fallThrough(&p, &pc, &count, ops) { return exit }; continue
+                if let exit = branch(r[o.a] >= r[o.b], &p, &pc, ops) { return exit }
             case .jump:
-                if let exit = follow(p, &p, &pc, &count, ops) { return exit }; continue
+                if let exit = follow(p, &p, &pc, ops) { return exit }
 
             case .jumpIndirect:
-                count &+= UInt64(p.pointee.retired)
+                retired &+= UInt64(p.pointee.retired)
                 let target = (r[o.a] &+ o.imm) & ~1
                 let e = cache.jumpCache[TranslationCache.slot(target)]
                 guard e.block >= 0, e.pc == target, e.flags == modeFlags, exitFlags.load(ordering: .relaxed) == 0 else {
                     return .indirect(target: target)
                 }
-                p = ops + Int(e.firstOp)
+                p = ops + (Int(e.firstOp) &- 1)
                 pc = target
-                continue
 
             case .exitToLoop:
-                count &+= UInt64(p.pointee.retired)
+                retired &+= UInt64(p.pointee.retired)
                 return .indirect(target: pc &+ o.imm)
 
             case .raise:
-                return raise(p.pointee, &count, pc)
+                retired &+= UInt64(p.pointee.retired) &- 1
+                return raise(p.pointee, pc)
 
             case .helper:
                 return .helper(op: ops.distance(to: p), blockPC: pc)
@@ -221,52 +217,59 @@ extension CPUContext {
     }
 
     /// Takes the direct transfer at `site` (a `jump`, or a branch taken) from the block at
-    /// `pc`: continues at the chained successor while no exit is requested, else returns the
-    /// exit for the loop.
+    /// `pc`: moves the cursor to just before the chained successor's first op (the loop steps
+    /// onto it, so every path reaches the next dispatch through one step) while no exit is
+    /// requested, else returns the exit for the loop.
     @inline(__always)
     private func follow(_ site: UnsafeMutablePointer<IROp>, _ p: inout UnsafeMutablePointer<IROp>, _ pc: inout UInt64,
-                        _ count: inout UInt64, _ ops: UnsafeMutablePointer<IROp>) -> BlockExit? {
-        count &+= UInt64(site.pointee.retired)
+                        _ ops: UnsafeMutablePointer<IROp>) -> BlockExit? {
+        retired &+= UInt64(site.pointee.retired)
         let target = pc &+ UInt64(bitPattern: site.pointee.targetOffset)
-        let link = site.pointee.link
+        let link = UnsafeRawPointer(site).load(fromByteOffset: 8, as: UInt32.self)
         guard link != 0, exitFlags.load(ordering: .relaxed) == 0 else {
             return .jump(target: target, site: link == 0 ? ops.distance(to: site) : -1, from: pc)
         }
-        p = ops + (Int(link) &- 1)
+        p = UnsafeMutableRawPointer(ops).advanced(by: Int(link) &- 2 &* MemoryLayout<IROp>.stride)
+            .assumingMemoryBound(to: IROp.self)
         pc = target
         return nil
     }
 
-    /// After a branch not taken at `p`: follows the next op at once if it is a `jump`, else
-    /// moves `p` to it for the next dispatch.
+    /// A conditional branch at `p`: follows its target if `taken`, else the block's closing
+    /// `jump` right after it without a dispatch, or leaves the cursor for the next op.
     @inline(__always)
-    private func fallThrough(_ p: inout UnsafeMutablePointer<IROp>, _ pc: inout UInt64, _ count: inout UInt64,
-                             _ ops: UnsafeMutablePointer<IROp>) -> BlockExit? {
-        p += 1
-        guard p.pointee.code == .jump else { return nil }
-        return follow(p, &p, &pc, &count, ops)
+    private func branch(_ taken: Bool, _ p: inout UnsafeMutablePointer<IROp>, _ pc: inout UInt64,
+                        _ ops: UnsafeMutablePointer<IROp>) -> BlockExit? {
+        if taken { return follow(p, &p, &pc, ops) }
+        guard p[1].code == .jump else { return nil }
+        return follow(p + 1, &p, &pc, ops)
     }
 
     /// Leaves for the exec loop with the exception a `raise` op names.
     @inline(never)
-    private func raise(_ op: IROp, _ count: inout UInt64, _ blockPC: UInt64) -> BlockExit {
-        count &+= UInt64(op.retired) &- 1
+    private func raise(_ op: IROp, _ blockPC: UInt64) -> BlockExit {
         let at = blockPC &+ UInt64(op.pcOffset)
         return .fault(.raised(cause: UInt32(truncatingIfNeeded: op.imm), value: op.raisedTrapValue(at: at)), pc: at)
     }
 }
 
-/// The operands of the op at a cursor, read on use: the small fields come from one 8-byte load of
-/// the op's header (layout checked by `IROp.headerIsPacked`), `imm` from a second load.
+/// The operands of the op at a cursor, each read on use with one byte load (which x86 and ARM
+/// fold into a zero-extending load), so a case touches only the fields it needs and the slot
+/// index goes straight into a scaled address.
 struct Operands {
     let p: UnsafeMutablePointer<IROp>
 
     @inline(__always) init(_ p: UnsafeMutablePointer<IROp>) { self.p = p }
 
-    @inline(__always) var header: UInt64 { UnsafeRawPointer(p).load(as: UInt64.self) }
-    @inline(__always) var d: Int { Int(truncatingIfNeeded: (header >> 8) & 0xFF) }
-    @inline(__always) var a: Int { Int(truncatingIfNeeded: (header >> 16) & 0xFF) }
-    @inline(__always) var b: Int { Int(truncatingIfNeeded: (header >> 24) & 0xFF) }
-    @inline(__always) var c: UInt64 { (header >> 32) & 0xFF }
+    @inline(__always) private func byte(_ offset: Int) -> Int {
+        Int(UnsafeRawPointer(p).load(fromByteOffset: offset, as: UInt8.self))
+    }
+
+    @inline(__always) var d: Int { byte(1) }
+    @inline(__always) var a: Int { byte(2) }
+    @inline(__always) var b: Int { byte(3) }
+    @inline(__always) var c: UInt64 { UInt64(byte(4)) }
+    /// `c` naming a slot.
+    @inline(__always) var cSlot: Int { byte(4) }
     @inline(__always) var imm: UInt64 { UInt64(bitPattern: p.pointee.imm) }
 }

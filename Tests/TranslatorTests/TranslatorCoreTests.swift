@@ -31,10 +31,11 @@ final class StopDevice: MMIODevice, @unchecked Sendable {
 
     @Test func opIsSixteenBytesAndLinksPack() {
         #expect(MemoryLayout<IROp>.size == 16)
-        let op = IROp(.jump, imm: Int64(UInt32(bitPattern: -24)))
+        let op = IROp(.jump, imm: IROp.transferImmediate(offset: -24))
         #expect(op.targetOffset == -24 && op.link == 0)
         let linked = op.linked(to: 77)
-        #expect(linked.targetOffset == -24 && linked.link == 78)
+        #expect(linked.targetOffset == -24 && linked.link == 78 * 16)
+        #expect(linked.linked(to: 0).link == 16 && linked.linked(to: 0).targetOffset == -24)
     }
 
     @Test func codeMasksCoverTheWrittenChunks() {
@@ -79,6 +80,28 @@ final class StopDevice: MMIODevice, @unchecked Sendable {
         // and both are chained to the loop block.
         #expect(linked.count == 2)
         #expect(m.engine.cpu.retired == 1 + 3 * 10_000 + 3, "the final self-jump retires before the exit is seen")
+    }
+
+    @Test func consecutiveAddImmediatesFuseInOrder() throws {
+        var p = ToyProgram()
+        p.op(.addImm, d: 1, a: 0, imm: 5)
+        p.op(.addImm, d: 2, a: 1, imm: -2)              // reads the first half's result
+        p.op(.addImm, d: 1, a: 1, imm: .max)
+        p.op(.addImm, d: 3, a: 2, imm: .min)
+        p.op(.addImm, d: 4, a: 3, imm: 1)               // the odd one stays an addImm
+        Self.stop(&p)
+        let m = try ToyMachine(p)
+        _ = try run(m)
+        #expect(m[1] == 5 + UInt64(Int32.max))
+        #expect(m[2] == 3)
+        #expect(m[3] == UInt64(bitPattern: 3 + Int64(Int32.min)))
+        #expect(m[4] == m[3] &+ 1)
+        let cache = m.engine.cpu.cache
+        let codes = (0..<cache.opCount).map { cache.ops[$0].code }
+        #expect(codes.filter { $0 == .addImmPair }.count == 2)
+        #expect(codes.filter { $0 == .addImm }.count == 1)
+        #expect(m.engine.cpu.retired == 5 + 3, "a pair retires both of its instructions")
+        #expect(IROp.pair(IROp(.addImm, imm: 1 << 32), IROp(.addImm)) == nil)
     }
 
     @Test func faultsArePreciseAndDoNotRetire() throws {

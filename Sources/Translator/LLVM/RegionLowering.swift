@@ -135,6 +135,12 @@ struct RegionLowering: ~Copyable {
             write(op.d, arithmetic(op))
             return false
 
+        case .addImmPair:
+            let (first, second) = op.pairImmediates
+            write(op.d, LLVMBuildAdd(builder, read(op.a), const(UInt64(bitPattern: first)), "")!)
+            write(op.b, LLVMBuildAdd(builder, read(op.c), const(UInt64(bitPattern: second)), "")!)
+            return false
+
         case .load8, .load8Unsigned, .load16, .load16Unsigned, .load32, .load32Unsigned, .load64:
             lowerLoad(op, at: at)
             return false
