@@ -18,7 +18,7 @@ extension ExecutionEngine {
 
     func runCompiled(op: Int, blockPC: UInt64) -> BlockExit {
         guard let jit else { preconditionFailure("an enterCompiled op without the LLVM tier") }
-        guard let function = jit.enter(op: op, blockPC: blockPC, cache: cache) else {
+        guard let function = jit.enter(op: op, blockPC: blockPC) else {
             return cpu.interpret(at: op, blockPC: blockPC)
         }
         let frame = jit.frame

@@ -22,7 +22,7 @@ public struct JITConfiguration: Sendable, Equatable {
     }
 
     public var mode: Mode
-    /// Block entries before a block counts as hot (`auto` only).
+    /// Block entries (within `hotWindow` instructions) before a block counts as hot (`auto` only).
     public var threshold: Int
     /// Guest instructions within which a block must run `threshold` times to count as hot
     /// (`auto` only): hot means frequent, not just often over a long run.
@@ -38,7 +38,7 @@ public struct JITConfiguration: Sendable, Equatable {
     /// Whether the engine collects compile statistics (`JITStatistics`).
     public var collectsStatistics: Bool
 
-    public init(mode: Mode, threshold: Int = 1000, hotWindow: UInt64 = 1_000_000, optimizeThreshold: UInt64 = 4_000_000, llvmTier: CompileTier = .optimized,
+    public init(mode: Mode, threshold: Int = 1000, hotWindow: UInt64 = 100_000, optimizeThreshold: UInt64 = 4_000_000, llvmTier: CompileTier = .optimized,
                 maxRegions: Int = 4096, maxRegionBlocks: Int = 8, collectsStatistics: Bool = false) {
         self.mode = mode
         self.threshold = max(1, threshold)

@@ -2,8 +2,9 @@ import Machine
 
 /// The LLVM tier of one engine: forms regions from hot blocks, compiles them (synchronously for
 /// `--jit llvm`, on `CompileWorker` for `auto`), installs them by writing an `enterCompiled`
-/// op over the entry block's `profile` op, and drops them when their guest code is written,
-/// when the cache is flushed, or to keep at most `maxRegions` (oldest first).
+/// op over the entry block's `profile` op, replaces quick regions that stay hot by optimised
+/// ones, and drops regions when their guest code is written, when the cache is flushed, or to
+/// keep at most `maxRegions` (oldest first).
 ///
 /// Everything here runs on the vCPU thread except the compile itself.
 final class JITTier {
@@ -22,6 +23,8 @@ final class JITTier {
 
     let configuration: JITConfiguration
     let compiler: LLVMCompiler
+    /// The engine's translation cache (the same object for the engine's life).
+    private let cache: TranslationCache
     /// The frame handed to compiled code (`JITFrame` words).
     let frame: UnsafeMutablePointer<UInt64>
     let chains = ChainTable()
@@ -58,7 +61,7 @@ final class JITTier {
     static let dropBackOff: Int64 = 8
     /// Entries into compiled code between two scans for hot quick regions (a region entered only
     /// through chains from other regions is seen by the scan, not at its own entry).
-    static let promotionScanInterval = 4096
+    static let promotionScanInterval = 256
 
     init(configuration: JITConfiguration, cpu: CPUContext) throws(JITError) {
         self.configuration = configuration
@@ -70,6 +73,7 @@ final class JITTier {
         entries.initialize(repeating: 0, count: slotCapacity)
         heat = .allocate(capacity: slotCapacity)
         heat.initialize(repeating: 0, count: slotCapacity)
+        cache = cpu.cache
         seenGeneration = cpu.cache.generation
         seenInvalidations = cpu.cache.invalidationCount
         if configuration.mode == .auto {
@@ -178,7 +182,7 @@ final class JITTier {
     /// after linking a pending side exit to it and noting its heat. One call with everything
     /// borrowed: this runs on every entry into compiled code, where copying a `Region` out or
     /// retaining the tier and cache around several calls cost a tenth of a boot's vCPU time.
-    func enter(op: Int, blockPC: UInt64, cache: TranslationCache) -> CompiledRegionFunction? {
+    func enter(op: Int, blockPC: UInt64) -> CompiledRegionFunction? {
         synchronize(with: cache)
         guard cache.ops[op].code == .enterCompiled else { return nil }
         // First, as a synchronous promotion (`llvm`) replaces the region entered here.
