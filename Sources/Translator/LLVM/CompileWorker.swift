@@ -29,11 +29,6 @@ final class CompileWorker: Sendable {
 
     /// Requests waiting at most; a full queue drops its oldest.
     static let queueLimit = 16
-    /// The compile thread's nice value: compiles use idle CPU first and yield to the vCPU when
-    /// both want the same core. At the vCPU's priority, a Linux boot on a loaded 2-core host
-    /// under `auto` took longer than interpreted (compiles took the vCPU's core); at nice 10 it
-    /// was faster than interpreted in every interleaved run (median 8.3 s against 10.2 s).
-    static let niceness: Int32 = 10
     private let queues = Mutex(Queues())
     private let wakeup = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
@@ -72,10 +67,6 @@ final class CompileWorker: Sendable {
     }
 
     private func loop(compiler: LLVMCompiler, notify: @Sendable () -> Void) {
-        #if os(Linux)
-        // Linux keeps a nice value per thread: this lowers only the compile thread's.
-        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
-        #endif
         while true {
             wakeup.wait()
             let next: RegionRequest? = queues.withLock { q in
