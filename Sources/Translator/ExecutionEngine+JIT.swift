@@ -12,25 +12,21 @@ extension ExecutionEngine {
         guard let jit else { preconditionFailure("a profile op without the LLVM tier") }
         // A synchronous compile (`--jit llvm`) takes milliseconds: go back through the loop
         // top, as at any block boundary, so interrupts raised meanwhile are taken first.
-        if jit.tierUp(op: op, cache: cache, flags: cpu.modeFlags) { return .indirect(target: blockPC) }
+        if jit.tierUp(op: op, cache: cache, flags: cpu.modeFlags, retired: cpu.retired) { return .indirect(target: blockPC) }
         return cpu.interpret(at: op + 1, blockPC: blockPC)
     }
 
     func runCompiled(op: Int, blockPC: UInt64) -> BlockExit {
         guard let jit else { preconditionFailure("an enterCompiled op without the LLVM tier") }
-        jit.synchronize(with: cache)
-        let entry = cache.ops[op]
-        guard entry.code == .enterCompiled, let region = jit.regions[Int(entry.imm)] else {
+        guard let function = jit.enter(op: op, blockPC: blockPC) else {
             return cpu.interpret(at: op, blockPC: blockPC)
         }
-        if jit.pendingLink != nil { jit.linkPending(to: Int(entry.imm), at: blockPC) }
         let frame = jit.frame
         frame[JITFrame.tlb] = UInt64(UInt(bitPattern: cpu.tlb))
         frame[JITFrame.cpu] = UInt64(UInt(bitPattern: Unmanaged.passUnretained(cpu).toOpaque()))
         frame[JITFrame.retired] = 0
         frame[JITFrame.budget] = JITFrame.chainBudget
-        jit.statistics.compiledEntries &+= 1
-        let code = region.code.function(cpu.state, frame)
+        let code = function(cpu.state, frame)
         cpu.retired &+= frame[JITFrame.retired]
         let pc = frame[JITFrame.exitPC]
         switch JITFrame.Exit(rawValue: code) {

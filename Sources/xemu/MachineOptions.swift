@@ -57,7 +57,7 @@ struct MachineOptions: ParsableArguments {
         valueName: "interp|llvm|auto"))
     var jit = "interp"
 
-    @Option(name: .customLong("jit-threshold"), help: ArgumentHelp("Block entries before --jit auto compiles a region (default 1000).", valueName: "n"))
+    @Option(name: .customLong("jit-threshold"), help: ArgumentHelp("Block entries within 100,000 guest instructions before --jit auto compiles a region (default 1000).", valueName: "n"))
     var jitThreshold: Int?
 
     @Flag(name: .customLong("jit-stats"), help: "Print LLVM tier statistics (regions, compile latency, compile share of wall time) to stderr at exit.")

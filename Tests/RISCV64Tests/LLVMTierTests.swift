@@ -5,14 +5,15 @@ import Translator
 @testable import RISCV64
 
 /// The LLVM tier against the interpreter: the same guest code under `--jit interp`, `llvm`
-/// (every block compiled on first execution) and `auto` (hot regions, here with a tiny
-/// threshold) must end with identical registers, memory and retired counts. The whole suite
-/// also runs on a tier with XEMU_TEST_JIT=llvm or auto.
+/// (every block compiled on first execution, optimised, or quick and recompiled optimised once
+/// hot) and `auto` (hot regions, here with a tiny threshold) must end with identical registers,
+/// memory and retired counts. The whole suite also runs on a tier with XEMU_TEST_JIT=llvm or auto.
 @Suite struct LLVMTierTests {
     static let llvm = JITConfiguration(mode: .llvm)
+    static let llvmQuick = JITConfiguration(mode: .llvm, optimizeThreshold: 1000, llvmTier: .quick)
     static let auto = JITConfiguration(mode: .auto, threshold: 2)
 
-    @Test(arguments: [llvm, auto])
+    @Test(arguments: [llvm, llvmQuick, auto])
     func integerRoutineMatchesTheInterpreter(jit: JITConfiguration) throws {
         let bytes = IntegerDifferentialTests.operandCount * IntegerDifferentialTests.operations.count * 16
         let reference = try DifferentialRoutine.runOnXemu(
@@ -27,7 +28,7 @@ import Translator
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(8).joined(separator: "\n"))")
     }
 
-    @Test(arguments: [llvm, auto])
+    @Test(arguments: [llvm, llvmQuick, auto])
     func floatRoutineMatchesTheInterpreter(jit: JITConfiguration) throws {
         let reference = try DifferentialRoutine.runOnXemu(
             routine: FloatDifferentialTests.routine, data: FloatDifferentialTests.data,
@@ -85,7 +86,7 @@ import Translator
         mret
     """
 
-    @Test(arguments: [llvm, auto])
+    @Test(arguments: [llvm, llvmQuick, auto])
     func mixedProgramMatchesTheInterpreter(jit: JITConfiguration) throws {
         let reference = try GuestRig(Self.mixedProgram, jit: .interpreter)
         reference.run()
@@ -101,7 +102,7 @@ import Translator
         #expect(compiled.device.writes.map(\.value) == reference.device.writes.map(\.value))
     }
 
-    @Test(arguments: [llvm, auto])
+    @Test(arguments: [llvm, llvmQuick, auto])
     func aLoopRewritingItselfIsDroppedAndRetranslated(jit: JITConfiguration) throws {
         let rig = try GuestRig("""
             li a0, 0
@@ -127,7 +128,7 @@ import Translator
         #expect(rig.hart.engine.jitError == nil)
     }
 
-    @Test(arguments: [llvm, auto])
+    @Test(arguments: [llvm, llvmQuick, auto])
     func compiledLoopsRetireExactInstructionCounts(jit: JITConfiguration) throws {
         let rig = try GuestRig("""
             csrr s0, minstret
@@ -142,6 +143,41 @@ import Translator
         #expect(rig["a0"] == 5_000_050_000)
         // csrr, li, li (lui + addiw), 3 per iteration, csrr.
         #expect(rig["s1"] - rig["s0"] == 3 + 300_000 + 1)
+    }
+
+    /// The loop's region retires its threshold's worth within a few entries and is replaced
+    /// by its optimised recompile; the blocks around it run once and stay quick.
+    @Test func hotQuickRegionsAreRecompiledOptimised() throws {
+        let rig = try GuestRig("""
+            li a0, 0
+            li a1, 100000
+        1:  add a0, a0, a1
+            addi a1, a1, -1
+            bnez a1, 1b
+        """, jit: Self.llvmQuick)
+        rig.run()
+        let statistics = try #require(rig.hart.engine.jitStatistics)
+        #expect(rig["a0"] == 5_000_050_000)
+        #expect(statistics.optimizedRegions > 0)
+        #expect(statistics.optimizedRegions < statistics.installedRegions)
+        #expect(rig.hart.engine.jitError == nil)
+    }
+
+    /// A block counts as hot only if it reached the threshold within `hotWindow` instructions:
+    /// with a window of none, the loop (50,000 threshold crossings) never asks for a compile.
+    @Test(arguments: [UInt64(0), 1_000_000])
+    func autoCompilesOnlyFrequentBlocks(window: UInt64) throws {
+        let rig = try GuestRig("""
+            li a0, 0
+            li a1, 100000
+        1:  add a0, a0, a1
+            addi a1, a1, -1
+            bnez a1, 1b
+        """, jit: JITConfiguration(mode: .auto, threshold: 2, hotWindow: window))
+        rig.run()
+        let statistics = try #require(rig.hart.engine.jitStatistics)
+        #expect(rig["a0"] == 5_000_050_000)
+        #expect((statistics.requestedRegions > 0) == (window > 0))
     }
 
     @Test func theCodeCacheEvictsBeyondItsBound() throws {

@@ -12,9 +12,25 @@ public struct JITConfiguration: Sendable, Equatable {
         case auto
     }
 
+    /// How much LLVM optimises a region: `auto` compiles a hot region `quick` (cheap code
+    /// generation, so the many short-lived hot spots of a boot cost little) and recompiles it
+    /// `optimized` once it has retired `optimizeThreshold` instructions, enough to repay the
+    /// slower compile.
+    public enum CompileTier: Sendable, Equatable {
+        case quick
+        case optimized
+    }
+
     public var mode: Mode
-    /// Block entries before a block counts as hot (`auto` only).
+    /// Block entries (within `hotWindow` instructions) before a block counts as hot (`auto` only).
     public var threshold: Int
+    /// Guest instructions within which a block must run `threshold` times to count as hot
+    /// (`auto` only): hot means frequent, not just often over a long run.
+    public var hotWindow: UInt64
+    /// Guest instructions a quick region retires before `auto` recompiles it optimised.
+    public var optimizeThreshold: UInt64
+    /// The tier `llvm` compiles every region at (differential tests cover both).
+    public var llvmTier: CompileTier
     /// Compiled regions kept at most; the oldest is evicted beyond it.
     public var maxRegions: Int
     /// Blocks one region holds at most.
@@ -22,10 +38,13 @@ public struct JITConfiguration: Sendable, Equatable {
     /// Whether the engine collects compile statistics (`JITStatistics`).
     public var collectsStatistics: Bool
 
-    public init(mode: Mode, threshold: Int = 1000, maxRegions: Int = 4096, maxRegionBlocks: Int = 8,
-                collectsStatistics: Bool = false) {
+    public init(mode: Mode, threshold: Int = 1000, hotWindow: UInt64 = 100_000, optimizeThreshold: UInt64 = 4_000_000, llvmTier: CompileTier = .optimized,
+                maxRegions: Int = 4096, maxRegionBlocks: Int = 8, collectsStatistics: Bool = false) {
         self.mode = mode
         self.threshold = max(1, threshold)
+        self.hotWindow = hotWindow
+        self.optimizeThreshold = max(1, optimizeThreshold)
+        self.llvmTier = llvmTier
         self.maxRegions = max(1, maxRegions)
         self.maxRegionBlocks = max(1, maxRegionBlocks)
         self.collectsStatistics = collectsStatistics

@@ -2,10 +2,14 @@ import Foundation
 
 /// What the LLVM tier did during a run, for `--jit-stats`.
 public struct JITStatistics: Sendable {
+    /// Regions sent to the compiler (hot blocks and promotions).
+    public var requestedRegions = 0
     /// Regions compiled (including ones discarded before installation).
     public var compiledRegions = 0
     /// Regions installed (their entry block now runs compiled code).
     public var installedRegions = 0
+    /// Quick regions replaced by their optimised recompile (counted in `installedRegions` too).
+    public var optimizedRegions = 0
     /// Regions dropped because their guest code was written or the cache was flushed.
     public var invalidatedRegions = 0
     /// Regions evicted to bound the code cache.
@@ -42,6 +46,8 @@ extension JITStatistics {
         let wall = Double(JITTier.nanoseconds(wallTime))
         let share = wall > 0 ? 100 * Double(statistics.totalCompileNanoseconds) / wall : 0
         var text = "jit: \(statistics.installedRegions) regions installed of \(statistics.compiledRegions) compiled "
+        text += "of \(statistics.requestedRegions) requested "
+        text += "(\(statistics.optimizedRegions) recompiled optimised) "
         text += "(\(statistics.loweredBlocks) blocks), \(statistics.invalidatedRegions) invalidated, \(statistics.evictedRegions) evicted, "
         text += "\(statistics.compiledEntries) entries, \(statistics.droppedRequests) requests dropped\n"
         text += "jit: compile latency median \(Self.microseconds(median)) us, p99 \(Self.microseconds(p99)) us, "

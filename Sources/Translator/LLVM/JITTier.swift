@@ -2,8 +2,9 @@ import Machine
 
 /// The LLVM tier of one engine: forms regions from hot blocks, compiles them (synchronously for
 /// `--jit llvm`, on `CompileWorker` for `auto`), installs them by writing an `enterCompiled`
-/// op over the entry block's `profile` op, and drops them when their guest code is written,
-/// when the cache is flushed, or to keep at most `maxRegions` (oldest first).
+/// op over the entry block's `profile` op, replaces quick regions that stay hot by optimised
+/// ones, and drops regions when their guest code is written, when the cache is flushed, or to
+/// keep at most `maxRegions` (oldest first).
 ///
 /// Everything here runs on the vCPU thread except the compile itself.
 final class JITTier {
@@ -15,15 +16,24 @@ final class JITTier {
         /// Chain slots of this region's side exits, and the slots linked to this region.
         var outgoing: [Int]
         var incoming: [Int] = []
+        var tier: CompileTier
+        /// Whether an optimised recompile of this quick region is queued.
+        var promoting = false
     }
 
     let configuration: JITConfiguration
     let compiler: LLVMCompiler
+    /// The engine's translation cache (the same object for the engine's life).
+    private let cache: TranslationCache
     /// The frame handed to compiled code (`JITFrame` words).
     let frame: UnsafeMutablePointer<UInt64>
     let chains = ChainTable()
     /// Region entry points by slot (0: none), read by compiled indirect jumps.
     let entries: UnsafeMutablePointer<UInt64>
+    /// Guest instructions each quick region retired since it was installed (`RegionRequest.heat`).
+    let heat: UnsafeMutablePointer<UInt64>
+    /// Entries into compiled code left before the next look for quick regions to promote.
+    private var promotionCountdown = JITTier.promotionScanInterval
     let slotCapacity: Int
     /// A side exit just taken through chain slot `id` to `target`: linked if the next block
     /// entered is a region starting at `target`.
@@ -36,6 +46,8 @@ final class JITTier {
     private var installHead = 0
     private var liveCount = 0
     private var worker: CompileWorker?
+    /// When each counting block started its current count (`cpu.retired`), for `isFrequent`.
+    private var countStarts: [Int32: UInt64] = [:]
     private var seenGeneration: UInt64
     private var seenInvalidations: UInt64
     var statistics = JITStatistics()
@@ -47,6 +59,9 @@ final class JITTier {
     /// A request dropped from a full compile queue asks again after this many thresholds, so a
     /// phase with more hot blocks than the compiler keeps up with does not re-form them all.
     static let dropBackOff: Int64 = 8
+    /// Entries into compiled code between two scans for hot quick regions (a region entered only
+    /// through chains from other regions is seen by the scan, not at its own entry).
+    static let promotionScanInterval = 256
 
     init(configuration: JITConfiguration, cpu: CPUContext) throws(JITError) {
         self.configuration = configuration
@@ -56,6 +71,9 @@ final class JITTier {
         slotCapacity = configuration.maxRegions + CompileWorker.queueLimit + 1
         entries = .allocate(capacity: slotCapacity)
         entries.initialize(repeating: 0, count: slotCapacity)
+        heat = .allocate(capacity: slotCapacity)
+        heat.initialize(repeating: 0, count: slotCapacity)
+        cache = cpu.cache
         seenGeneration = cpu.cache.generation
         seenInvalidations = cpu.cache.invalidationCount
         if configuration.mode == .auto {
@@ -70,10 +88,15 @@ final class JITTier {
         for region in regions { if let region { compiler.remove(region.code) } }
         frame.deallocate()
         entries.deallocate()
+        heat.deallocate()
     }
 
     /// The op a new block starts with.
     var profileCount: Int64 { configuration.mode == .llvm ? 1 : Int64(configuration.threshold) }
+
+    /// The tier a new region compiles at: `auto` starts quick; `llvm` (differential testing of
+    /// the code hot regions end up running) compiles optimised at once.
+    var firstTier: CompileTier { configuration.mode == .llvm ? configuration.llvmTier : .quick }
 
     // MARK: Keeping regions consistent with the cache
 
@@ -81,6 +104,7 @@ final class JITTier {
     func synchronize(with cache: TranslationCache) {
         if cache.generation != seenGeneration {
             seenGeneration = cache.generation
+            countStarts.removeAll()
             seenInvalidations = cache.invalidationCount
             for slot in regions.indices where regions[slot] != nil {
                 drop(slot, cache: cache, rewriteEntry: false)
@@ -116,21 +140,58 @@ final class JITTier {
 
     /// The block whose `profile` op is at `op` is hot: compile a region from it (now for
     /// `llvm`, in the background for `auto`). Returns whether compiled code is installed there.
-    func tierUp(op: Int, cache: TranslationCache, flags: UInt64) -> Bool {
+    func tierUp(op: Int, cache: TranslationCache, flags: UInt64, retired: UInt64) -> Bool {
         synchronize(with: cache)
         guard cache.ops[op].code == .profile else { return false }
+        guard isFrequent(block: cache.ops[op].stampedBlock, retired: retired) else {
+            cache.ops[op].imm = profileCount
+            return false
+        }
         guard let slot = freeSlots.popLast() ?? (regions.count < slotCapacity ? appendSlot() : nil) else {
             cache.ops[op].imm = profileCount
             return false
         }
-        let request = formRegion(entryOp: op, slot: slot, cache: cache, flags: flags)
+        var request = formRegion(entryOp: op, slot: slot, cache: cache, flags: flags)
+        request.tier = firstTier
+        if request.tier == .quick { request.heat = UInt(bitPattern: heat + slot) }
         cache.ops[op].imm = Self.pendingCount
+        statistics.requestedRegions += 1
         if let worker {
             worker.enqueue(request)
             return false
         }
         finish(compiler.timedCompile(request), cache: cache)
         return cache.ops[op].code == .enterCompiled
+    }
+
+    /// Whether a block whose count just ran out is hot by rate, not just by count (`auto`): it
+    /// must have run `threshold` times within `hotWindow` retired instructions. A boot runs
+    /// thousands of blocks a few thousand times each, spread over billions of instructions;
+    /// compiling those costs more than it saves, while a loop that matters passes at once.
+    /// A block's first count only starts the clock.
+    private func isFrequent(block: Int32, retired: UInt64) -> Bool {
+        guard configuration.mode == .auto else { return true }
+        guard let armed = countStarts.updateValue(retired, forKey: block), retired &- armed <= configuration.hotWindow else {
+            return false
+        }
+        countStarts[block] = nil
+        return true
+    }
+
+    /// The code of the region installed at the `enterCompiled` op `op` (nil if it was dropped),
+    /// after linking a pending side exit to it and noting its heat. One call with everything
+    /// borrowed: this runs on every entry into compiled code, where copying a `Region` out or
+    /// retaining the tier and cache around several calls cost a tenth of a boot's vCPU time.
+    func enter(op: Int, blockPC: UInt64) -> CompiledRegionFunction? {
+        synchronize(with: cache)
+        guard cache.ops[op].code == .enterCompiled else { return nil }
+        // First, as a synchronous promotion (`llvm`) replaces the region entered here.
+        notePromotion(enteredSlot: Int(cache.ops[op].imm), cache: cache)
+        let entry = cache.ops[op]
+        guard entry.code == .enterCompiled, case let address = entries[Int(entry.imm)], address != 0 else { return nil }
+        if pendingLink != nil { linkPending(to: Int(entry.imm), at: blockPC) }
+        statistics.compiledEntries &+= 1
+        return unsafeBitCast(UnsafeRawPointer(bitPattern: UInt(address))!, to: CompiledRegionFunction.self)
     }
 
     /// Installs what the worker finished (called at a safe point of the exec loop).
@@ -140,6 +201,7 @@ final class JITTier {
         let (finished, dropped) = worker.takeFinished()
         for request in dropped {
             release(request)
+            if let quick = request.replaces { abandonPromotion(of: quick) }
             rearm(request, cache: cache, backOff: Self.dropBackOff)
             statistics.droppedRequests += 1
         }
@@ -168,29 +230,75 @@ final class JITTier {
         case .failure(let error):
             if firstError == nil { firstError = error }
             release(request)
+            if let quick = request.replaces { abandonPromotion(of: quick) }
             return
         }
         statistics.compiledRegions += 1
         statistics.loweredBlocks += request.blocks.count
         let entryOp = request.blocks[0].firstOp
-        let stillValid = request.generation == cache.generation
+        let entryWaits = if let quick = request.replaces {
+            cache.ops[entryOp].code == .enterCompiled && cache.ops[entryOp].imm == Int64(quick) && regions[quick] != nil
+        } else {
+            cache.ops[entryOp].code == .profile && cache.ops[entryOp].imm > Self.pendingCount / 2
+        }
+        let stillValid = entryWaits && request.generation == cache.generation
             && request.blockIndices.allSatisfy { cache.blocks[Int($0)].isValid }
-            && cache.ops[entryOp].code == .profile && cache.ops[entryOp].imm > Self.pendingCount / 2
         guard stillValid else {
             compiler.remove(code)
             release(request)
-            rearm(request, cache: cache)
+            if let quick = request.replaces { abandonPromotion(of: quick) } else { rearm(request, cache: cache) }
             return
+        }
+        if let quick = request.replaces {
+            drop(quick, cache: cache, rewriteEntry: false)
+            statistics.optimizedRegions += 1
         }
         if liveCount >= configuration.maxRegions { evictOldest(cache: cache) }
         regions[request.slot] = Region(code: code, blocks: request.blockIndices, entryOp: entryOp, key: request.key,
-                                       outgoing: request.chainSlots.values.map(\.id))
+                                       outgoing: request.chainSlots.values.map(\.id), tier: request.tier)
+        heat[request.slot] = 0
         liveCount += 1
         installOrder.append(request.slot)
         cache.ops[entryOp].code = .enterCompiled
         cache.ops[entryOp].imm = Int64(request.slot)
         entries[request.slot] = UInt64(UInt(bitPattern: unsafeBitCast(code.function, to: UnsafeRawPointer.self)))
         statistics.installedRegions += 1
+    }
+
+    // MARK: Promotion to the optimised tier
+
+    /// Called on each entry into the region at `slot`: recompiles it optimised if it is hot,
+    /// and every `promotionScanInterval` entries looks at all regions.
+    private func notePromotion(enteredSlot slot: Int, cache: TranslationCache) {
+        if heat[slot] >= configuration.optimizeThreshold { promote(slot, cache: cache) }
+        promotionCountdown -= 1
+        guard promotionCountdown <= 0 else { return }
+        promotionCountdown = Self.promotionScanInterval
+        for other in regions.indices where heat[other] >= configuration.optimizeThreshold {
+            promote(other, cache: cache)
+        }
+    }
+
+    /// Recompiles the quick region at `slot` optimised: in the background for `auto` (the quick
+    /// code runs until the new code is installed), at once for `llvm`.
+    private func promote(_ slot: Int, cache: TranslationCache) {
+        heat[slot] = 0
+        guard let region = regions[slot], region.tier == .quick, !region.promoting,
+              let newSlot = freeSlots.popLast() ?? (regions.count < slotCapacity ? appendSlot() : nil) else { return }
+        regions[slot]?.promoting = true
+        var request = formRegion(entryOp: region.entryOp, slot: newSlot, cache: cache, flags: region.key.flags)
+        request.tier = .optimized
+        request.replaces = slot
+        statistics.requestedRegions += 1
+        if let worker { worker.enqueue(request) } else { finish(compiler.timedCompile(request), cache: cache) }
+    }
+
+    /// The optimised recompile of `slot` will not be installed: the quick region may ask again
+    /// once it has retired another threshold's worth of instructions.
+    private func abandonPromotion(of slot: Int) {
+        guard regions[slot] != nil else { return }
+        regions[slot]?.promoting = false
+        heat[slot] = 0
     }
 
     private func appendSlot() -> Int {

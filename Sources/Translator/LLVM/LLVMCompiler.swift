@@ -1,5 +1,6 @@
 import CLLVM
 import Foundation
+import Machine
 import Synchronization
 
 /// Why the LLVM tier could not start or compile.
@@ -18,29 +19,48 @@ struct CompiledCode: @unchecked Sendable {
     let tracker: LLVMOrcResourceTrackerRef
 }
 
-/// One ORC LLJIT instance (LLVM 14 C API) that turns `RegionRequest`s into machine code. Each
-/// region is its own module in its own `ThreadSafeContext` and has its own `ResourceTracker`,
-/// so regions compile on any thread and are freed one by one. Calls are serialised by a lock
-/// (compiles happen on one background thread). A removal that finds the lock taken by a compile
-/// is deferred to the next compile instead of stalling the vCPU for the code generation.
+typealias CompileTier = JITConfiguration.CompileTier
+
+/// Two ORC LLJIT instances (LLVM 14 C API), one per `CompileTier`, that turn `RegionRequest`s
+/// into machine code. Each region is its own module in its own `ThreadSafeContext` and has its
+/// own `ResourceTracker`, so regions compile on any thread and are freed one by one. Calls are
+/// serialised by a lock (compiles happen on one background thread). A removal that finds the
+/// lock taken by a compile is deferred to the next compile instead of stalling the vCPU for the
+/// code generation.
 final class LLVMCompiler: @unchecked Sendable {
-    private let jit: LLVMOrcLLJITRef
+    private let quickJIT: LLVMOrcLLJITRef
+    private let optimizedJIT: LLVMOrcLLJITRef
     private let lock = Mutex<Void>(())
     /// Resource trackers whose removal found a compile running (raw `LLVMOrcResourceTrackerRef`s).
     private let deferredRemovals = Mutex<[UInt]>([])
-    /// The IR pass pipeline run before code generation: promotes the slot allocas to SSA values
-    /// and folds the rest. Code generation dominates compile time, so heavier IR passes (GVN)
+
+    /// The IR pass pipeline run before code generation. Both tiers promote the slot allocas to
+    /// SSA values and drop redundant state loads; instcombine costs as much as the quick tier's
+    /// whole code generation, so only the optimised tier runs it. Heavier IR passes (GVN)
     /// bought no measurable speed on the compute benchmark.
-    static let passes = "function(sroa,early-cse,instcombine,simplifycfg)"
-    /// Code generation at -O1: about as fast code as -O2 here for less compile time; -O0
-    /// compiles 4x faster but its code ran the compute benchmark 2-3x slower.
-    static let codeGenLevel = LLVMCodeGenLevelLess
-    /// LLVM code generator options (process-wide, set once; `XEMU_LLVM_OPTIONS` appends more for
-    /// experiments). Code generation is ~85% of a compile; region functions are small and
-    /// straight, so FastISel, the basic register allocator and no machine scheduling, LICM or
-    /// sinking cut its CPU time by about a third with no measurable loss on the compute benchmark.
-    static let codeGenOptions = ["-fast-isel", "-regalloc=basic", "-enable-misched=false",
-                                 "-disable-machine-licm", "-disable-machine-sink"]
+    static func passes(_ tier: CompileTier) -> String {
+        switch tier {
+        case .quick: "function(sroa,early-cse,simplifycfg)"
+        case .optimized: "function(sroa,early-cse,instcombine,simplifycfg)"
+        }
+    }
+
+    /// Code generation: the quick tier at -O0 (FastISel, the fast register allocator; about 4x
+    /// less CPU than -O1 on boot regions), the optimised tier at -O1, which ran the compute
+    /// benchmark about 1.5x faster than -O0 code and about as fast as -O2.
+    static func codeGenLevel(_ tier: CompileTier) -> LLVMCodeGenOptLevel {
+        switch tier {
+        case .quick: LLVMCodeGenLevelNone
+        case .optimized: LLVMCodeGenLevelLess
+        }
+    }
+
+    /// LLVM code generator options (process-wide, set once, so they must suit both levels;
+    /// `XEMU_LLVM_OPTIONS` appends more for experiments). Region functions are small and
+    /// straight, so FastISel and no machine scheduling, LICM or sinking cut the -O1 compile's
+    /// CPU time with no measurable loss on the compute benchmark. (`-regalloc=basic` would be
+    /// cheaper still at -O1, but -O0 code generation refuses any allocator but the fast one.)
+    static let codeGenOptions = ["-fast-isel", "-enable-misched=false", "-disable-machine-licm", "-disable-machine-sink"]
 
     private static let nativeTarget: String? = {
         if LLVMInitializeNativeTarget() != 0 { return "LLVMInitializeNativeTarget failed" }
@@ -57,6 +77,16 @@ final class LLVMCompiler: @unchecked Sendable {
 
     init() throws(JITError) {
         if let failure = Self.nativeTarget { throw .noNativeTarget(failure) }
+        quickJIT = try Self.makeJIT(level: Self.codeGenLevel(.quick))
+        do {
+            optimizedJIT = try Self.makeJIT(level: Self.codeGenLevel(.optimized))
+        } catch {
+            _ = LLVMOrcDisposeLLJIT(quickJIT)
+            throw error
+        }
+    }
+
+    private static func makeJIT(level: LLVMCodeGenOptLevel) throws(JITError) -> LLVMOrcLLJITRef {
         let triple = LLVMGetDefaultTargetTriple()
         defer { LLVMDisposeMessage(triple) }
         var target: LLVMTargetRef?
@@ -71,7 +101,7 @@ final class LLVMCompiler: @unchecked Sendable {
             LLVMDisposeMessage(cpuName)
             LLVMDisposeMessage(features)
         }
-        guard let machine = LLVMCreateTargetMachine(target, triple, cpuName, features, Self.codeGenLevel,
+        guard let machine = LLVMCreateTargetMachine(target, triple, cpuName, features, level,
                                                     LLVMRelocDefault, LLVMCodeModelJITDefault) else {
             throw .jitCreation("LLVMCreateTargetMachine failed")
         }
@@ -81,12 +111,13 @@ final class LLVMCompiler: @unchecked Sendable {
         var jit: LLVMOrcLLJITRef?
         if let error = LLVMOrcCreateLLJIT(&jit, builder) { throw .jitCreation(Self.consume(error)) }
         guard let jit else { throw .jitCreation("LLVMOrcCreateLLJIT returned no instance") }
-        self.jit = jit
+        return jit
     }
 
     deinit {
         for tracker in deferredRemovals.withLock({ $0 }) { Self.free(LLVMOrcResourceTrackerRef(bitPattern: tracker)!) }
-        _ = LLVMOrcDisposeLLJIT(jit)
+        _ = LLVMOrcDisposeLLJIT(quickJIT)
+        _ = LLVMOrcDisposeLLJIT(optimizedJIT)
     }
 
     /// Compiles `request`, timing the whole compile and its code generation part.
@@ -116,7 +147,7 @@ final class LLVMCompiler: @unchecked Sendable {
         let module = LLVMModuleCreateWithNameInContext(name, context)!
         do {
             var lowering = RegionLowering(module: module, context: context, name: name, blocks: request.blocks,
-                                          chainSlots: request.chainSlots, indirect: request.indirect)
+                                          chainSlots: request.chainSlots, indirect: request.indirect, heat: request.heat)
             lowering.lower(request.blocks)
         }
         var message: UnsafeMutablePointer<CChar>?
@@ -129,7 +160,7 @@ final class LLVMCompiler: @unchecked Sendable {
         LLVMDisposeMessage(message)
         let options = LLVMCreatePassBuilderOptions()
         defer { LLVMDisposePassBuilderOptions(options) }
-        if let error = LLVMRunPasses(module, Self.passes, nil, options) {
+        if let error = LLVMRunPasses(module, Self.passes(request.tier), nil, options) {
             LLVMDisposeModule(module)
             throw .compilation(Self.consume(error))
         }
@@ -139,6 +170,7 @@ final class LLVMCompiler: @unchecked Sendable {
             for tracker in deferredRemovals.withLock({ list in defer { list.removeAll() }; return list }) {
                 Self.free(LLVMOrcResourceTrackerRef(bitPattern: tracker)!)
             }
+            let jit = request.tier == .quick ? quickJIT : optimizedJIT
             let dylib = LLVMOrcLLJITGetMainJITDylib(jit)
             let tracker = LLVMOrcJITDylibCreateResourceTracker(dylib)!
             if let error = LLVMOrcLLJITAddLLVMIRModuleWithRT(jit, tracker, threadSafeModule) {

@@ -32,6 +32,8 @@ struct RegionLowering: ~Copyable {
     /// The chain slot (id, address) of each side-exit target PC.
     let chainSlots: [UInt64: (id: Int, address: UInt)]
     let indirect: IndirectLookup?
+    /// The region's heat word (`RegionRequest.heat`).
+    let heat: UInt?
 
     struct ExitEdge {
         var block: LLVMBasicBlockRef
@@ -46,8 +48,9 @@ struct RegionLowering: ~Copyable {
     var blockEntries: [UInt64: LLVMBasicBlockRef] = [:]
 
     init(module: LLVMModuleRef, context: LLVMContextRef, name: String, blocks: [RegionBlock],
-         chainSlots: [UInt64: (id: Int, address: UInt)], indirect: IndirectLookup?) {
+         chainSlots: [UInt64: (id: Int, address: UInt)], indirect: IndirectLookup?, heat: UInt? = nil) {
         self.chainSlots = chainSlots
+        self.heat = heat
         self.indirect = indirect
         self.context = context
         self.module = module
@@ -255,6 +258,10 @@ struct RegionLowering: ~Copyable {
         let count = phi("count", \.retired), chain = phi("chain", \.chain)
         let total = LLVMBuildAdd(builder, LLVMBuildLoad2(builder, i64, frameWord(JITFrame.retired), ""), count, "")
         LLVMBuildStore(builder, total, frameWord(JITFrame.retired))
+        if let heat {
+            let word = LLVMBuildIntToPtr(builder, const(UInt64(heat)), i64Pointer, "heat")
+            LLVMBuildStore(builder, LLVMBuildAdd(builder, LLVMBuildLoad2(builder, i64, word, ""), count, ""), word)
+        }
         LLVMBuildStore(builder, pc, frameWord(JITFrame.exitPC))
         LLVMBuildStore(builder, aux, frameWord(JITFrame.aux))
         LLVMBuildStore(builder, aux2, frameWord(JITFrame.aux2))

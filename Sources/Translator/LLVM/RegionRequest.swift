@@ -32,6 +32,12 @@ struct RegionRequest: Sendable {
     var chainSlots: [UInt64: (id: Int, address: UInt)] = [:]
     /// Where indirect jumps look for a compiled target (nil: they always return to the loop).
     var indirect: IndirectLookup?
+    var tier = CompileTier.quick
+    /// The word a quick region adds the instructions it retires to, so the tier sees which
+    /// regions to recompile optimised (nil for optimised regions).
+    var heat: UInt?
+    /// The quick region an optimised request replaces once compiled.
+    var replaces: Int?
 
     /// The symbol of the compiled function.
     var symbol: String { "xemu_region_\(slot)_\(generation)" }
