@@ -39,6 +39,15 @@ import Translator
         #expect(compiled == reference)
     }
 
+    /// Sums 100000 down to 1 into a0 (5,000,050,000) in a three-instruction loop.
+    static let sumLoop = """
+        li a0, 0
+        li a1, 100000
+    1:  add a0, a0, a1
+        addi a1, a1, -1
+        bnez a1, 1b
+    """
+
     /// Loads, stores of every width (to RAM and to a device), a misaligned access that traps,
     /// an ecall, AMOs and nested loops: final registers, memory and minstret agree.
     static let mixedProgram = """
@@ -148,13 +157,7 @@ import Translator
     /// The loop's region retires its threshold's worth within a few entries and is replaced
     /// by its optimised recompile; the blocks around it run once and stay quick.
     @Test func hotQuickRegionsAreRecompiledOptimised() throws {
-        let rig = try GuestRig("""
-            li a0, 0
-            li a1, 100000
-        1:  add a0, a0, a1
-            addi a1, a1, -1
-            bnez a1, 1b
-        """, jit: Self.llvmQuick)
+        let rig = try GuestRig(Self.sumLoop, jit: Self.llvmQuick)
         rig.run()
         let statistics = try #require(rig.hart.engine.jitStatistics)
         #expect(rig["a0"] == 5_000_050_000)
@@ -167,13 +170,7 @@ import Translator
     /// with a window of none, the loop (50,000 threshold crossings) never asks for a compile.
     @Test(arguments: [UInt64(0), 1_000_000])
     func autoCompilesOnlyFrequentBlocks(window: UInt64) throws {
-        let rig = try GuestRig("""
-            li a0, 0
-            li a1, 100000
-        1:  add a0, a0, a1
-            addi a1, a1, -1
-            bnez a1, 1b
-        """, jit: JITConfiguration(mode: .auto, threshold: 2, hotWindow: window))
+        let rig = try GuestRig(Self.sumLoop, jit: JITConfiguration(mode: .auto, threshold: 2, hotWindow: window))
         rig.run()
         let statistics = try #require(rig.hart.engine.jitStatistics)
         #expect(rig["a0"] == 5_000_050_000)
