@@ -20,10 +20,10 @@ struct VirtqueueBenchCommand: ParsableCommand {
     @Option(name: .customLong("placement"), help: "Only this placement: one-core, two-cores, or engine-only (the device against a minimal raw driver; not in the default run).")
     var placement: String?
 
-    @Option(name: .customLong("chain-length"), help: "Only this chain length (1, 3 or 8).")
+    @Option(name: .customLong("chain-length"), help: "Only this chain length (default: 1, 3 and 8; at most 16).")
     var chainLength: Int?
 
-    @Option(name: .customLong("queue-size"), help: "Only this queue size (256 or 1024).")
+    @Option(name: .customLong("queue-size"), help: "Only this queue size (default: 256 and 1024; a power of two up to 32768).")
     var queueSize: Int?
 
     @Flag(name: .customLong("json"), help: "Print one JSON object per case instead of the table.")
@@ -40,6 +40,12 @@ struct VirtqueueBenchCommand: ParsableCommand {
             throw ValidationError("--placement must be one-core, two-cores or engine-only, not \(placement)")
         }
         guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be in (0, 60]") }
+        if let chainLength, !(1...16).contains(chainLength) {
+            throw ValidationError("--chain-length must be between 1 and 16, not \(chainLength)")
+        }
+        if let queueSize, !(16...32768).contains(queueSize) || queueSize.nonzeroBitCount != 1 {
+            throw ValidationError("--queue-size must be a power of two from 16 to 32768, not \(queueSize)")
+        }
     }
 
     func run() throws {
