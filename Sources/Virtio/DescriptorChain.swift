@@ -41,6 +41,10 @@ public struct DescriptorChain {
     @usableFromInline var index: UInt32
     /// Steps left before the walk is declared too long (packed ring: descriptors left).
     @usableFromInline var remaining: UInt32
+    /// The ring format and whether INDIRECT_DESC was negotiated: fixed for the chain's life and
+    /// held apart from `state`, so that the walk's branches on them fold away once inlined.
+    @usableFromInline let isPacked: Bool
+    @usableFromInline let indirectAllowed: Bool
     @usableFromInline var state: State
     /// Sum of the lengths returned so far.
     @usableFromInline var totalLength: UInt64
@@ -54,11 +58,9 @@ public struct DescriptorChain {
         @usableFromInline var rawValue: UInt8
         @inlinable init(rawValue: UInt8) { self.rawValue = rawValue }
         // Computed rather than stored: a stored static goes through a lazy-initialisation check.
-        @inlinable static var packed: State { State(rawValue: 1) }
-        @inlinable static var inIndirect: State { State(rawValue: 2) }
-        @inlinable static var indirectAllowed: State { State(rawValue: 4) }
-        @inlinable static var sawWritable: State { State(rawValue: 8) }
-        @inlinable static var finished: State { State(rawValue: 16) }
+        @inlinable static var inIndirect: State { State(rawValue: 1) }
+        @inlinable static var sawWritable: State { State(rawValue: 2) }
+        @inlinable static var finished: State { State(rawValue: 4) }
     }
 
     /// The largest indirect table walked (entries), whatever the queue size.
@@ -74,9 +76,9 @@ public struct DescriptorChain {
         self.tableCount = tableCount
         self.index = start
         self.remaining = steps
-        var s: State = packed ? .packed : []
-        if indirectAllowed { s.insert(.indirectAllowed) }
-        self.state = s
+        self.isPacked = packed
+        self.indirectAllowed = indirectAllowed
+        self.state = []
         self.totalLength = 0
         self.cursor = nil
         self.cursorLeft = 0
@@ -85,7 +87,7 @@ public struct DescriptorChain {
 
     /// The next buffer of the chain, nil after the last one; throws a chain error on corruption,
     /// after which the chain yields nothing more.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public mutating func next() throws(VirtqueueError) -> Descriptor? {
         if state.contains(.finished) { return nil }
         do {
@@ -96,7 +98,7 @@ public struct DescriptorChain {
         }
     }
 
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func walk() throws(VirtqueueError) -> Descriptor? {
         // At most two rounds: the second one only after entering an indirect table, and an
         // indirect descriptor inside that table is an error.
@@ -108,12 +110,13 @@ public struct DescriptorChain {
             let d = table.advanced(by: Int(index) &* 16)
             let address = UInt64(littleEndian: d.loadUnaligned(as: UInt64.self))
             let length = UInt32(littleEndian: d.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-            let flags = UInt16(littleEndian: d.loadUnaligned(fromByteOffset: state.contains(.packed) ? 14 : 12, as: UInt16.self))
+            let flags = UInt16(littleEndian: d.loadUnaligned(fromByteOffset: isPacked ? 14 : 12, as: UInt16.self))
             let splitNext = UInt16(littleEndian: d.loadUnaligned(fromByteOffset: 14, as: UInt16.self))
 
             if flags & RingLayout.indirect != 0 {
                 let entries = length / 16
                 table = UnsafeRawPointer(try Self.indirectTable(ram: ram, address: address, length: length, flags: flags,
+                                                                isPacked: isPacked, indirectAllowed: indirectAllowed,
                                                                 state: state, remaining: remaining))
                 tableCount = entries
                 index = 0
@@ -138,9 +141,9 @@ public struct DescriptorChain {
     }
 
     /// Moves to the entry after the one just read, or marks the end of the chain.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func advance(flags: UInt16, splitNext: UInt16) {
-        if state.contains(.packed) {
+        if isPacked {
             // Packed: the ring part is walked for the descriptor count found by `pop()`, an
             // indirect table for its length; the NEXT flag is not consulted again.
             if remaining == 0 {
@@ -160,12 +163,13 @@ public struct DescriptorChain {
     /// then switches to it. Static and given plain values, so that the chain itself never has its
     /// address taken and stays in registers on the common path.
     @inlinable @inline(never)
-    static func indirectTable(ram: RAMWindow, address: UInt64, length: UInt32, flags: UInt16, state: State,
+    static func indirectTable(ram: RAMWindow, address: UInt64, length: UInt32, flags: UInt16, isPacked: Bool,
+                              indirectAllowed: Bool, state: State,
                               remaining: UInt32) throws(VirtqueueError) -> UnsafeMutableRawPointer {
-        guard state.contains(.indirectAllowed) else { throw .indirectNotNegotiated }
+        guard indirectAllowed else { throw .indirectNotNegotiated }
         guard !state.contains(.inIndirect) else { throw .nestedIndirect }
         // Split: an indirect descriptor ends its chain. Packed: it is the chain's only descriptor.
-        guard flags & RingLayout.next == 0, !(state.contains(.packed) && remaining != 0) else {
+        guard flags & RingLayout.next == 0, !(isPacked && remaining != 0) else {
             throw .indirectWithNext
         }
         guard length != 0, length % 16 == 0, length / 16 <= Self.maxIndirectEntries else {

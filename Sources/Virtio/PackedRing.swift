@@ -57,16 +57,16 @@ public struct PackedRing {
         indirect = features & VirtioFeature.indirectDescriptors != 0
     }
 
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     func flagsOffset(_ position: UInt16) -> Int { Int(position) &* 16 &+ RingLayout.packedFlagsOffset }
 
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     var availableBits: UInt16 { availWrap ? RingLayout.packedAvail : RingLayout.packedUsed }
 
     /// The next available chain, nil when the descriptor at the avail position is not available.
     /// Throws only *broken* errors: a chain running around the whole ring, or a buffer ID out of
     /// range or already in flight.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func pop() throws(VirtqueueError) -> DescriptorChain? {
         let bits = RingLayout.packedAvail | RingLayout.packedUsed
         var flags = RingMemory.load16(ring, flagsOffset(nextAvail))
@@ -100,7 +100,7 @@ public struct PackedRing {
                                packed: true, indirectAllowed: indirect)
     }
 
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     func offWrap(_ position: UInt16, _ wrap: Bool) -> UInt16 { position | (wrap ? 0x8000 : 0) }
 
     /// Writes the used descriptor of `chain`. Its flags are stored now unless it opens the batch:
@@ -109,7 +109,7 @@ public struct PackedRing {
     /// completed right after its predecessor replaces the predecessor's used descriptor when
     /// that one reported no bytes written: the driver then takes the whole run as used
     /// (§2.8.9 "in-order").
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func push(_ chain: UsedToken, written: UInt32) throws(VirtqueueError) {
         let id = chain.head
         guard id < size, chain.isPacked else { throw .notInFlight }
@@ -154,7 +154,7 @@ public struct PackedRing {
 
     /// Makes the staged used descriptors visible: a release fence, then the flags of the batch's
     /// first descriptor (the others' flags are already stored).
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func publish() {
         guard staged > 0 else { return }
         GuestMemory.releaseFence()
@@ -166,7 +166,7 @@ public struct PackedRing {
 
     /// Publishes, then whether the driver's event suppression structure asks for an interrupt
     /// for what was published since the last decision (§2.8.10).
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func needsInterrupt() -> Bool {
         publish()
         guard unsignalled > 0 else { return false }

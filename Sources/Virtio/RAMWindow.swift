@@ -22,13 +22,13 @@ struct RAMWindow {
     /// The device is handed `[address, address + length)` to write: drops translated code
     /// there first. Reached through `memory` rather than held here, so that the window (copied
     /// into every chain) does not grow.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     func noteDeviceWrite(_ address: UInt64, length: UInt32) {
         memory._withUnsafeGuaranteedRef { $0.noteDeviceWrite(inRAM: address, length: UInt64(length)) }
     }
 
     /// The host pointer of `[address, address + length)` if it lies wholly inside one bank.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     func hostPointer(_ address: UInt64, length: UInt64) -> UnsafeMutableRawPointer? {
         let offset = address &- base
         if address >= base, offset <= size, length <= size &- offset {

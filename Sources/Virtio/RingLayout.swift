@@ -41,7 +41,7 @@ public enum RingLayout {
 /// Whether crossing from index `old` to `new` passes `event` (virtio 1.2 §2.7.10): true when
 /// `event` is in `[old, new)` with 16-bit wrap-around. Both sides use it with EVENT_IDX: the
 /// device against `used_event`, the driver against `avail_event`.
-@inlinable @inline(__always)
+@inlinable @inline(always)
 public func eventIndexCrossed(event: UInt16, new: UInt16, old: UInt16) -> Bool {
     (new &- event &- 1) < (new &- old)
 }
@@ -49,7 +49,7 @@ public func eventIndexCrossed(event: UInt16, new: UInt16, old: UInt16) -> Bool {
 /// The packed ring form of `eventIndexCrossed` (§2.8.10): `offWrap` packs a ring position in
 /// bits 0-14 and the wrap counter it refers to in bit 15. `new` is the current position with
 /// wrap counter `wrap`, and `advanced` the positions passed since the last decision.
-@inlinable @inline(__always)
+@inlinable @inline(always)
 public func packedEventCrossed(offWrap: UInt16, new: UInt16, wrap: Bool, advanced: UInt32, size: UInt16) -> Bool {
     if advanced >= UInt32(size) { return advanced > 0 }
     var event = offWrap & 0x7FFF

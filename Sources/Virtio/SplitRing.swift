@@ -54,7 +54,7 @@ public struct SplitRing {
     /// The next available chain, nil when the driver has made none available. Throws only
     /// *broken* errors: an avail idx more than `size` ahead, a head index out of range, or more
     /// chains than descriptors in flight.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func pop() throws(VirtqueueError) -> DescriptorChain? {
         if lastAvail == availShadow {
             let index = RingMemory.load16(avail, 2)
@@ -78,7 +78,7 @@ public struct SplitRing {
     /// Writes the used entry of `chain` (not yet visible to the driver). With IN_ORDER, a chain
     /// completed right after its predecessor replaces the predecessor's entry when that one
     /// reported no bytes written, so one entry covers the batch (§2.7.9 "in-order").
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func push(_ chain: UsedToken, written: UInt32) throws(VirtqueueError) {
         guard inFlight > 0, chain.head < size, !chain.isPacked else { throw .notInFlight }
         inFlight &-= 1
@@ -97,7 +97,7 @@ public struct SplitRing {
     }
 
     /// Makes the staged used entries visible: release fence, then one store of used idx.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func publish() {
         guard staged > 0 else { return }
         GuestMemory.releaseFence()
@@ -109,7 +109,7 @@ public struct SplitRing {
 
     /// Publishes, then whether the driver asked to be interrupted for what was published since
     /// the last decision (§2.7.7: VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with EVENT_IDX).
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     mutating func needsInterrupt() -> Bool {
         publish()
         guard unsignalled > 0 else { return false }

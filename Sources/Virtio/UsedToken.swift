@@ -18,6 +18,6 @@ public struct UsedToken: Equatable, Sendable {
 extension DescriptorChain {
     /// The token to complete this chain with, also after the chain value is gone.
     @inlinable public var token: UsedToken {
-        UsedToken(head: head, isPacked: state.contains(.packed), sequence: sequence)
+        UsedToken(head: head, isPacked: isPacked, sequence: sequence)
     }
 }

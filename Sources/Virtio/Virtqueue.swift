@@ -10,6 +10,10 @@ import Machine
 /// optionals rather than enum payloads so that each call mutates the ring in place: switching
 /// over an enum payload copies the whole ring state out and back on every pop and push.)
 ///
+/// The per-chain methods here and in the rings are `@inline(always)`, not the `@inline(__always)`
+/// hint: a device loop of a few hundred blocks had the hint declined, and push and the chain
+/// walk became calls that spilled the ring state on every chain.
+///
 /// Outcomes for a hostile driver are listed in `VirtqueueError`: a corrupt chain fails while it
 /// is walked and the device still completes it; a corrupt ring state makes `pop()` throw once,
 /// marks the queue broken (`brokenReason`), and the transport sets DEVICE_NEEDS_RESET.
@@ -48,7 +52,7 @@ public struct Virtqueue {
     /// The next chain the driver made available, nil when there is none. Throws only when the
     /// ring state itself is corrupt: the queue is then broken and every later call throws
     /// `.queueBroken`; the transport sets DEVICE_NEEDS_RESET.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public mutating func pop() throws(VirtqueueError) -> DescriptorChain? {
         if broken != nil { throw .queueBroken }
         do {
@@ -62,26 +66,26 @@ public struct Virtqueue {
     /// Completes `chain` with `written` bytes in its writable buffers. The used entry becomes
     /// visible to the driver at the next `publish()` or `needsInterrupt()`, so several pushes
     /// form one batch. Throws `.notInFlight` if the chain is not in flight here (a device bug).
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public mutating func push(_ chain: borrowing DescriptorChain, written: UInt32) throws(VirtqueueError) {
         try push(chain.token, written: written)
     }
 
     /// Completes the chain `token` was taken from (see `push(_:written:)` for chains).
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public mutating func push(_ token: UsedToken, written: UInt32) throws(VirtqueueError) {
         if usesPacked { try packed!.push(token, written: written) } else { try split!.push(token, written: written) }
     }
 
     /// Makes every pushed used entry visible to the driver.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public mutating func publish() {
         if usesPacked { packed!.publish() } else { split!.publish() }
     }
 
     /// Publishes, then answers "does the driver want an interrupt now?" for everything published
     /// since the previous call, honouring the driver's suppression (flags, or EVENT_IDX).
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public mutating func needsInterrupt() -> Bool {
         usesPacked ? packed!.needsInterrupt() : split!.needsInterrupt()
     }

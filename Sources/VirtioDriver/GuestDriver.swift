@@ -54,6 +54,16 @@ public enum GuestDriver {
         }
     }
 
+    /// Adds up to `count` chains of the same buffers (tokens `firstToken`, `firstToken + 1` ...),
+    /// each as `add(_:token:)` would; returns how many fitted.
+    @inlinable @inline(always)
+    public func add(_ buffers: UnsafeBufferPointer<GuestBuffer>, count: Int, firstToken: UInt32) -> Int {
+        switch self {
+        case .split(let d): d.add(buffers, count: count, firstToken: firstToken)
+        case .packed(let d): d.add(buffers, count: count, firstToken: firstToken)
+        }
+    }
+
     /// Whether the device asked to be notified of what was added since the last call.
     @inlinable @inline(__always)
     public func kickPrepare() -> Bool {
@@ -69,6 +79,16 @@ public enum GuestDriver {
         switch self {
         case .split(let d): d.getBuf()
         case .packed(let d): d.getBuf()
+        }
+    }
+
+    /// Hands `body` every used buffer pending now, up to `max`, as repeated `getBuf()` calls
+    /// would; returns how many.
+    @inlinable @inline(always)
+    public func reclaim(max: Int = .max, _ body: (UsedBuffer) -> Void) -> Int {
+        switch self {
+        case .split(let d): d.reclaim(max: max, body)
+        case .packed(let d): d.reclaim(max: max, body)
         }
     }
 

@@ -79,70 +79,100 @@ public final class PackedDriver {
     @usableFromInline
     func fail(_ why: String) { if violation == nil { violation = why } }
 
-    @inlinable var availBits: UInt16 { availWrap ? RingLayout.packedAvail : RingLayout.packedUsed }
-
     @inlinable
     func load16(_ p: UnsafeMutableRawPointer, _ offset: Int) -> UInt16 {
         UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
     /// Adds one chain; false when there are not enough free descriptors.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public func add(_ buffers: UnsafeBufferPointer<GuestBuffer>, token: UInt32) -> Bool {
+        add(buffers, count: 1, firstToken: token) == 1
+    }
+
+    /// Adds up to `count` chains of the same buffers, with tokens `firstToken`, `firstToken + 1`
+    /// ...; returns how many fitted. Each chain is added as Linux's `virtqueue_add_packed` does
+    /// it (its descriptors, a write barrier, then the head's flags): the driver's own state is
+    /// only held in locals for the batch, since a store into the ring could otherwise alias this
+    /// object's fields and force every one of them to be reloaded.
+    @inlinable @inline(always)
+    public func add(_ buffers: UnsafeBufferPointer<GuestBuffer>, count: Int, firstToken: UInt32) -> Int {
         let n = buffers.count
-        precondition(n > 0 && n <= layout.maxSegments, "a chain needs 1...maxSegments buffers")
-        let useIndirect = indirect && n > 1 && freeCount > 0
-        let needed = useIndirect ? 1 : n
-        guard freeCount >= needed else { return false }
-        let id = freeID
-        let head = nextAvail
-        var headFlags: UInt16 = 0
-        if useIndirect {
-            let table = indirectTables.advanced(by: Int(id) * layout.maxSegments * 16)
-            for k in 0..<n {
-                let b = buffers[k]
-                let d = table.advanced(by: k * 16)
-                d.storeBytes(of: b.address.littleEndian, as: UInt64.self)
-                d.storeBytes(of: b.length.littleEndian, toByteOffset: 8, as: UInt32.self)
-                d.storeBytes(of: UInt16(0), toByteOffset: 12, as: UInt16.self)
-                d.storeBytes(of: (b.deviceWritable ? RingLayout.write : 0).littleEndian, toByteOffset: 14, as: UInt16.self)
+        let maxSegments = layout.maxSegments
+        precondition(n > 0 && n <= maxSegments, "a chain needs 1...maxSegments buffers")
+        let ring = self.ring, size = self.size
+        var freeID = self.freeID, freeCount = self.freeCount, orderCount = self.orderCount
+        var nextAvail = self.nextAvail, availWrap = self.availWrap
+        var advanced: UInt32 = 0
+        var done = 0
+        while done < count {
+            let useIndirect = indirect && n > 1 && freeCount > 0
+            let needed = useIndirect ? 1 : n
+            guard freeCount >= needed else { break }
+            let id = freeID
+            let head = nextAvail
+            let availBits = availWrap ? RingLayout.packedAvail : RingLayout.packedUsed
+            var headFlags: UInt16 = 0
+            if useIndirect {
+                let table = indirectTables.advanced(by: Int(id) &* maxSegments &* 16)
+                for k in 0..<n {
+                    let b = buffers[k]
+                    let d = table.advanced(by: k &* 16)
+                    d.storeBytes(of: b.address.littleEndian, as: UInt64.self)
+                    d.storeBytes(of: b.length.littleEndian, toByteOffset: 8, as: UInt32.self)
+                    d.storeBytes(of: UInt16(0), toByteOffset: 12, as: UInt16.self)
+                    d.storeBytes(of: (b.deviceWritable ? RingLayout.write : 0).littleEndian, toByteOffset: 14, as: UInt16.self)
+                }
+                Self.write(ring, head, address: indirectBase &+ UInt64(Int(id) &* maxSegments &* 16),
+                           length: UInt32(truncatingIfNeeded: n &* 16), id: id)
+                headFlags = RingLayout.indirect | availBits
+                Self.step(&nextAvail, &availWrap, size: size)
+            } else {
+                let first = buffers[0]
+                headFlags = (first.deviceWritable ? RingLayout.write : 0) | (n > 1 ? RingLayout.next : 0) | availBits
+                Self.write(ring, head, address: first.address, length: first.length, id: id)
+                Self.step(&nextAvail, &availWrap, size: size)
+                var k = 1
+                while k < n {
+                    let b = buffers[k]
+                    let flags = (b.deviceWritable ? RingLayout.write : 0) | (k < n &- 1 ? RingLayout.next : 0)
+                        | (availWrap ? RingLayout.packedAvail : RingLayout.packedUsed)
+                    Self.write(ring, nextAvail, address: b.address, length: b.length, id: id)
+                    ring.storeBytes(of: flags.littleEndian, toByteOffset: Int(nextAvail) &* 16 &+ 14, as: UInt16.self)
+                    Self.step(&nextAvail, &availWrap, size: size)
+                    k &+= 1
+                }
             }
-            write(head, address: indirectBase + UInt64(Int(id) * layout.maxSegments * 16), length: UInt32(n * 16), id: id)
-            headFlags = RingLayout.indirect | availBits
-            step()
-        } else {
-            for k in 0..<n {
-                let b = buffers[k]
-                let flags = (b.deviceWritable ? RingLayout.write : 0) | (k < n - 1 ? RingLayout.next : 0) | availBits
-                let position = nextAvail
-                write(position, address: b.address, length: b.length, id: id)
-                if k > 0 { ring.storeBytes(of: flags.littleEndian, toByteOffset: Int(position) * 16 + 14, as: UInt16.self) }
-                if k == 0 { headFlags = flags }
-                step()
-            }
+            freeID = nextFreeID[Int(id)]
+            freeCount &-= needed
+            tokenOfID[Int(id)] = firstToken &+ UInt32(truncatingIfNeeded: done)
+            descriptorsOfID[Int(id)] = UInt16(truncatingIfNeeded: needed)
+            if inOrder { order[(orderFront &+ orderCount) % Int(size)] = id }
+            orderCount &+= 1
+            advanced &+= UInt32(truncatingIfNeeded: needed)
+            GuestMemory.releaseFence()
+            ring.storeBytes(of: headFlags.littleEndian, toByteOffset: Int(head) &* 16 &+ 14, as: UInt16.self)
+            lastAdded = id
+            done &+= 1
         }
-        freeID = nextFreeID[Int(id)]
-        freeCount -= needed
-        tokenOfID[Int(id)] = token
-        lastAdded = id
-        descriptorsOfID[Int(id)] = UInt16(needed)
-        if inOrder { order[(orderFront + orderCount) % Int(size)] = id }
-        orderCount += 1
-        added &+= UInt32(needed)
-        GuestMemory.releaseFence()
-        ring.storeBytes(of: headFlags.littleEndian, toByteOffset: Int(head) * 16 + 14, as: UInt16.self)
-        return true
+        self.freeID = freeID
+        self.freeCount = freeCount
+        self.orderCount = orderCount
+        self.nextAvail = nextAvail
+        self.availWrap = availWrap
+        added &+= advanced
+        return done
     }
 
-    @inlinable @inline(__always)
-    func step() {
-        nextAvail &+= 1
-        if nextAvail == size { nextAvail = 0; availWrap.toggle() }
+    @inlinable @inline(always)
+    static func step(_ position: inout UInt16, _ wrap: inout Bool, size: UInt16) {
+        position &+= 1
+        if position == size { position = 0; wrap.toggle() }
     }
 
-    @inlinable @inline(__always)
-    func write(_ position: UInt16, address: UInt64, length: UInt32, id: UInt16) {
-        let d = ring.advanced(by: Int(position) * 16)
+    @inlinable @inline(always)
+    static func write(_ ring: UnsafeMutableRawPointer, _ position: UInt16, address: UInt64, length: UInt32, id: UInt16) {
+        let d = ring.advanced(by: Int(position) &* 16)
         d.storeBytes(of: address.littleEndian, as: UInt64.self)
         d.storeBytes(of: length.littleEndian, toByteOffset: 8, as: UInt32.self)
         d.storeBytes(of: id.littleEndian, toByteOffset: 12, as: UInt16.self)
@@ -162,41 +192,76 @@ public final class PackedDriver {
     }
 
     /// The next buffer the device returned, nil when none is pending (or after a violation).
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public func getBuf() -> UsedBuffer? {
-        if violation != nil { return nil }
-        var id: UInt16, length: UInt32
-        if let batch = pendingBatch {
-            (id, length) = batch
-        } else {
-            let flags = load16(ring, Int(lastUsed) * 16 + 14)
-            let avail = flags & RingLayout.packedAvail != 0, used = flags & RingLayout.packedUsed != 0
-            guard avail == usedWrap, used == usedWrap else { return nil }
-            GuestMemory.acquireFence()
-            id = load16(ring, Int(lastUsed) * 16 + 12)
-            length = UInt32(littleEndian: ring.loadUnaligned(fromByteOffset: Int(lastUsed) * 16 + 8, as: UInt32.self))
-            guard id < size, descriptorsOfID[Int(id)] != 0 else { fail("used buffer ID \(id) is not in flight"); return nil }
+        var buffer: UsedBuffer?
+        _ = reclaim(max: 1) { buffer = $0 }
+        return buffer
+    }
+
+    /// Hands `body` every used buffer pending now, up to `max`, in the order repeated `getBuf()`
+    /// calls would return them; returns how many. Each one is taken as Linux's
+    /// `virtqueue_get_buf` takes it (flags checked against the used wrap counter, read barrier,
+    /// ID checked, the event offset written with a full barrier when DESC is set); the driver's
+    /// own state is held in locals for the batch.
+    @inlinable @inline(always)
+    public func reclaim(max: Int = .max, _ body: (UsedBuffer) -> Void) -> Int {
+        if violation != nil { return 0 }
+        let ring = self.ring, size = self.size, order = self.order
+        var lastUsed = self.lastUsed, usedWrap = self.usedWrap, orderFront = self.orderFront
+        var orderCount = self.orderCount, freeID = self.freeID, freeCount = self.freeCount
+        var pendingBatch = self.pendingBatch
+        var failure: String?
+        var n = 0
+        while n < max {
+            var id: UInt16, length: UInt32
+            if let batch = pendingBatch {
+                (id, length) = batch
+            } else {
+                let element = Int(lastUsed) &* 16
+                let flags = load16(ring, element &+ 14)
+                let avail = flags & RingLayout.packedAvail != 0, used = flags & RingLayout.packedUsed != 0
+                guard avail == usedWrap, used == usedWrap else { break }
+                GuestMemory.acquireFence()
+                id = load16(ring, element &+ 12)
+                length = UInt32(littleEndian: ring.loadUnaligned(fromByteOffset: element &+ 8, as: UInt32.self))
+                guard id < size, descriptorsOfID[Int(id)] != 0 else {
+                    failure = "used buffer ID \(id) is not in flight"; break
+                }
+            }
+            guard orderCount > 0 else { failure = "used descriptor with nothing in flight"; break }
+            var returned = id
+            if inOrder {
+                returned = order[orderFront]
+                pendingBatch = returned == id ? nil : (id, length)
+                if returned != id { length = 0 }
+                orderFront = orderFront &+ 1 == Int(size) ? 0 : orderFront &+ 1
+            } else {
+                pendingBatch = nil
+            }
+            orderCount &-= 1
+            let count = descriptorsOfID[Int(returned)]
+            var position = UInt32(lastUsed) &+ UInt32(count)
+            if position >= UInt32(size) { position &-= UInt32(size); usedWrap.toggle() }
+            lastUsed = UInt16(truncatingIfNeeded: position)
+            if pendingBatch == nil && eventFlagsShadow == RingLayout.eventFlagsDesc {
+                driverEvent.storeBytes(of: (lastUsed | (usedWrap ? 0x8000 : 0)).littleEndian, as: UInt16.self)
+                GuestMemory.fullFence()
+            }
+            let token = Self.detach(returned, descriptorsOfID: descriptorsOfID, tokenOfID: tokenOfID,
+                                    nextFreeID: nextFreeID, freeID: &freeID, freeCount: &freeCount)
+            body(UsedBuffer(token: token, length: length))
+            n &+= 1
         }
-        guard orderCount > 0 else { fail("used descriptor with nothing in flight"); return nil }
-        var returned = id
-        if inOrder {
-            returned = order[orderFront]
-            pendingBatch = returned == id ? nil : (id, length)
-            if returned != id { length = 0 }
-        } else {
-            pendingBatch = nil
-        }
-        if inOrder { order[orderFront] == returned ? dropFront() : fail("IN_ORDER used entry out of order") }
-        orderCount -= 1
-        let count = descriptorsOfID[Int(returned)]
-        var position = UInt32(lastUsed) + UInt32(count)
-        if position >= UInt32(size) { position -= UInt32(size); usedWrap.toggle() }
-        lastUsed = UInt16(position)
-        if pendingBatch == nil && eventFlagsShadow == RingLayout.eventFlagsDesc {
-            driverEvent.storeBytes(of: (lastUsed | (usedWrap ? 0x8000 : 0)).littleEndian, as: UInt16.self)
-            GuestMemory.fullFence()
-        }
-        return UsedBuffer(token: detach(returned), length: length)
+        self.lastUsed = lastUsed
+        self.usedWrap = usedWrap
+        self.orderFront = orderFront
+        self.orderCount = orderCount
+        self.freeID = freeID
+        self.freeCount = freeCount
+        self.pendingBatch = pendingBatch
+        if let failure { fail(failure) }
+        return n
     }
 
     @inlinable @inline(__always)
@@ -204,10 +269,16 @@ public final class PackedDriver {
         orderFront = (orderFront + 1) % Int(size)
     }
 
-
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     func detach(_ id: UInt16) -> UInt32 {
-        freeCount += Int(descriptorsOfID[Int(id)])
+        Self.detach(id, descriptorsOfID: descriptorsOfID, tokenOfID: tokenOfID, nextFreeID: nextFreeID,
+                    freeID: &freeID, freeCount: &freeCount)
+    }
+
+    @inlinable @inline(always)
+    static func detach(_ id: UInt16, descriptorsOfID: UnsafeMutablePointer<UInt16>, tokenOfID: UnsafeMutablePointer<UInt32>,
+                       nextFreeID: UnsafeMutablePointer<UInt16>, freeID: inout UInt16, freeCount: inout Int) -> UInt32 {
+        freeCount &+= Int(descriptorsOfID[Int(id)])
         descriptorsOfID[Int(id)] = 0
         nextFreeID[Int(id)] = freeID
         freeID = id

@@ -80,56 +80,81 @@ public final class SplitDriver {
     func fail(_ why: String) { if violation == nil { violation = why } }
 
     /// Adds one chain; false when there are not enough free descriptors.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public func add(_ buffers: UnsafeBufferPointer<GuestBuffer>, token: UInt32) -> Bool {
-        let n = buffers.count
-        precondition(n > 0 && n <= layout.maxSegments, "a chain needs 1...maxSegments buffers")
-        let useIndirect = indirect && n > 1 && freeCount > 0
-        let needed = useIndirect ? 1 : n
-        guard freeCount >= needed else { return false }
-        let head = freeHead
-        var last = head
-        if useIndirect {
-            let table = indirectTables.advanced(by: Int(head) * layout.maxSegments * 16)
-            for k in 0..<n {
-                let b = buffers[k]
-                let d = table.advanced(by: k * 16)
-                let flags = (b.deviceWritable ? RingLayout.write : 0) | (k < n - 1 ? RingLayout.next : 0)
-                d.storeBytes(of: b.address.littleEndian, as: UInt64.self)
-                d.storeBytes(of: b.length.littleEndian, toByteOffset: 8, as: UInt32.self)
-                d.storeBytes(of: flags.littleEndian, toByteOffset: 12, as: UInt16.self)
-                d.storeBytes(of: UInt16(k + 1).littleEndian, toByteOffset: 14, as: UInt16.self)
-            }
-            write(head, address: indirectBase + UInt64(Int(head) * layout.maxSegments * 16),
-                  length: UInt32(n * 16), flags: RingLayout.indirect, next: 0)
-        } else {
-            var i = head
-            for k in 0..<n {
-                let b = buffers[k]
-                let flags = (b.deviceWritable ? RingLayout.write : 0) | (k < n - 1 ? RingLayout.next : 0)
-                write(i, address: b.address, length: b.length, flags: flags, next: nextFree[Int(i)])
-                last = i
-                i = nextFree[Int(i)]
-            }
-        }
-        freeHead = nextFree[Int(last)]
-        freeCount -= needed
-        tokenOfHead[Int(head)] = token
-        lastAdded = head
-        descriptorsOfHead[Int(head)] = UInt16(needed)
-        if inOrder { order[(orderFront + orderCount) % Int(size)] = head }
-        orderCount += 1
-        avail.storeBytes(of: head.littleEndian, toByteOffset: 4 + 2 * (Int(availIndex) & (Int(size) - 1)), as: UInt16.self)
-        GuestMemory.releaseFence()
-        availIndex &+= 1
-        avail.storeBytes(of: availIndex.littleEndian, toByteOffset: 2, as: UInt16.self)
-        added &+= 1
-        return true
+        add(buffers, count: 1, firstToken: token) == 1
     }
 
-    @inlinable @inline(__always)
-    func write(_ i: UInt16, address: UInt64, length: UInt32, flags: UInt16, next: UInt16) {
-        let d = desc.advanced(by: Int(i) * 16)
+    /// Adds up to `count` chains of the same buffers, with tokens `firstToken`, `firstToken + 1`
+    /// ...; returns how many fitted. Each chain is added as Linux's `virtqueue_add` does it (its
+    /// descriptors, its avail entry, a write barrier, then the avail idx): the driver's own state
+    /// is only held in locals for the batch, since a store into the rings could otherwise alias
+    /// this object's fields and force every one of them to be reloaded.
+    @inlinable @inline(always)
+    public func add(_ buffers: UnsafeBufferPointer<GuestBuffer>, count: Int, firstToken: UInt32) -> Int {
+        let n = buffers.count
+        let maxSegments = layout.maxSegments
+        precondition(n > 0 && n <= maxSegments, "a chain needs 1...maxSegments buffers")
+        let mask = Int(size) &- 1
+        let desc = self.desc, avail = self.avail, nextFree = self.nextFree, order = self.order
+        var freeHead = self.freeHead, freeCount = self.freeCount, availIndex = self.availIndex
+        var orderCount = self.orderCount
+        var done = 0
+        while done < count {
+            let useIndirect = indirect && n > 1 && freeCount > 0
+            let needed = useIndirect ? 1 : n
+            guard freeCount >= needed else { break }
+            let head = freeHead
+            var last = head
+            if useIndirect {
+                let table = indirectTables.advanced(by: Int(head) &* maxSegments &* 16)
+                for k in 0..<n {
+                    let b = buffers[k]
+                    let d = table.advanced(by: k &* 16)
+                    let flags = (b.deviceWritable ? RingLayout.write : 0) | (k < n &- 1 ? RingLayout.next : 0)
+                    d.storeBytes(of: b.address.littleEndian, as: UInt64.self)
+                    d.storeBytes(of: b.length.littleEndian, toByteOffset: 8, as: UInt32.self)
+                    d.storeBytes(of: flags.littleEndian, toByteOffset: 12, as: UInt16.self)
+                    d.storeBytes(of: UInt16(truncatingIfNeeded: k &+ 1).littleEndian, toByteOffset: 14, as: UInt16.self)
+                }
+                Self.write(desc, head, address: indirectBase &+ UInt64(Int(head) &* maxSegments &* 16),
+                           length: UInt32(truncatingIfNeeded: n &* 16), flags: RingLayout.indirect, next: 0)
+            } else {
+                var i = head
+                for k in 0..<n {
+                    let b = buffers[k]
+                    let flags = (b.deviceWritable ? RingLayout.write : 0) | (k < n &- 1 ? RingLayout.next : 0)
+                    let next = nextFree[Int(i)]
+                    Self.write(desc, i, address: b.address, length: b.length, flags: flags, next: next)
+                    last = i
+                    i = next
+                }
+            }
+            freeHead = nextFree[Int(last)]
+            freeCount &-= needed
+            tokenOfHead[Int(head)] = firstToken &+ UInt32(truncatingIfNeeded: done)
+            descriptorsOfHead[Int(head)] = UInt16(truncatingIfNeeded: needed)
+            if inOrder { order[(orderFront &+ orderCount) & mask] = head }
+            orderCount &+= 1
+            avail.storeBytes(of: head.littleEndian, toByteOffset: 4 &+ 2 &* (Int(availIndex) & mask), as: UInt16.self)
+            GuestMemory.releaseFence()
+            availIndex &+= 1
+            avail.storeBytes(of: availIndex.littleEndian, toByteOffset: 2, as: UInt16.self)
+            lastAdded = head
+            done &+= 1
+        }
+        self.freeHead = freeHead
+        self.freeCount = freeCount
+        self.availIndex = availIndex
+        self.orderCount = orderCount
+        added &+= UInt16(truncatingIfNeeded: done)
+        return done
+    }
+
+    @inlinable @inline(always)
+    static func write(_ desc: UnsafeMutableRawPointer, _ i: UInt16, address: UInt64, length: UInt32, flags: UInt16,
+                      next: UInt16) {
+        let d = desc.advanced(by: Int(i) &* 16)
         d.storeBytes(of: address.littleEndian, as: UInt64.self)
         d.storeBytes(of: length.littleEndian, toByteOffset: 8, as: UInt32.self)
         d.storeBytes(of: flags.littleEndian, toByteOffset: 12, as: UInt16.self)
@@ -154,43 +179,73 @@ public final class SplitDriver {
     }
 
     /// The next buffer the device returned, nil when none is pending (or after a violation).
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public func getBuf() -> UsedBuffer? {
-        if violation != nil { return nil }
-        var head: UInt16, length: UInt32
-        if let batch = pendingBatch {
-            (head, length) = batch
-        } else {
-            guard lastUsed != load16(used, 2) else { return nil }
-            GuestMemory.acquireFence()
-            let element = used.advanced(by: 4 + 8 * (Int(lastUsed) & (Int(size) - 1)))
-            let id = UInt32(littleEndian: element.loadUnaligned(as: UInt32.self))
-            length = UInt32(littleEndian: element.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-            guard id < UInt32(size), descriptorsOfHead[Int(id)] != 0 else {
-                fail("used id \(id) is not in flight"); return nil
+        var buffer: UsedBuffer?
+        _ = reclaim(max: 1) { buffer = $0 }
+        return buffer
+    }
+
+    /// Hands `body` every used buffer pending now, up to `max`, in the order repeated `getBuf()`
+    /// calls would return them; returns how many. Each one is taken as Linux's
+    /// `virtqueue_get_buf` takes it (used idx read, read barrier, entry checked, used_event
+    /// written with a full barrier under EVENT_IDX); the driver's own state is held in locals for
+    /// the batch.
+    @inlinable @inline(always)
+    public func reclaim(max: Int = .max, _ body: (UsedBuffer) -> Void) -> Int {
+        if violation != nil { return 0 }
+        let mask = Int(size) &- 1, used = self.used, avail = self.avail, order = self.order
+        var lastUsed = self.lastUsed, orderFront = self.orderFront, orderCount = self.orderCount
+        var freeHead = self.freeHead, freeCount = self.freeCount, pendingBatch = self.pendingBatch
+        var failure: String?
+        var n = 0
+        while n < max {
+            var head: UInt16, length: UInt32
+            if let batch = pendingBatch {
+                (head, length) = batch
+            } else {
+                guard lastUsed != load16(used, 2) else { break }
+                GuestMemory.acquireFence()
+                let element = used.advanced(by: 4 &+ 8 &* (Int(lastUsed) & mask))
+                let id = UInt32(littleEndian: element.loadUnaligned(as: UInt32.self))
+                length = UInt32(littleEndian: element.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+                guard id < UInt32(size), descriptorsOfHead[Int(id)] != 0 else {
+                    failure = "used id \(id) is not in flight"; break
+                }
+                head = UInt16(id)
             }
-            head = UInt16(id)
-        }
-        guard orderCount > 0 else { fail("used entry with nothing in flight"); return nil }
-        var returned = head
-        if inOrder {
-            // One used entry may stand for every chain up to and including `head`.
-            returned = order[orderFront]
-            pendingBatch = returned == head ? nil : (head, length)
-            if returned != head { length = 0 }
-        } else {
-            pendingBatch = nil
-        }
-        if inOrder { order[orderFront] == returned ? dropFront() : fail("IN_ORDER used entry out of order") }
-        orderCount -= 1
-        if pendingBatch == nil {
-            lastUsed &+= 1
-            if eventIndex && !callbacksDisabled {
-                avail.storeBytes(of: lastUsed.littleEndian, toByteOffset: 4 + 2 * Int(size), as: UInt16.self)
-                GuestMemory.fullFence()
+            guard orderCount > 0 else { failure = "used entry with nothing in flight"; break }
+            var returned = head
+            if inOrder {
+                // One used entry may stand for every chain up to and including `head`.
+                returned = order[orderFront]
+                pendingBatch = returned == head ? nil : (head, length)
+                if returned != head { length = 0 }
+                orderFront = (orderFront &+ 1) & mask
+            } else {
+                pendingBatch = nil
             }
+            orderCount &-= 1
+            if pendingBatch == nil {
+                lastUsed &+= 1
+                if eventIndex && !callbacksDisabled {
+                    avail.storeBytes(of: lastUsed.littleEndian, toByteOffset: 4 &+ 2 &* Int(size), as: UInt16.self)
+                    GuestMemory.fullFence()
+                }
+            }
+            let token = Self.detach(returned, descriptorsOfHead: descriptorsOfHead, tokenOfHead: tokenOfHead,
+                                    nextFree: nextFree, freeHead: &freeHead, freeCount: &freeCount)
+            body(UsedBuffer(token: token, length: length))
+            n &+= 1
         }
-        return UsedBuffer(token: detach(returned), length: length)
+        self.lastUsed = lastUsed
+        self.orderFront = orderFront
+        self.orderCount = orderCount
+        self.freeHead = freeHead
+        self.freeCount = freeCount
+        self.pendingBatch = pendingBatch
+        if let failure { fail(failure) }
+        return n
     }
 
     @inlinable @inline(__always)
@@ -198,16 +253,27 @@ public final class SplitDriver {
         orderFront = (orderFront + 1) % Int(size)
     }
 
-
     /// Returns a chain's descriptors to the free list and its token.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     func detach(_ head: UInt16) -> UInt32 {
+        Self.detach(head, descriptorsOfHead: descriptorsOfHead, tokenOfHead: tokenOfHead, nextFree: nextFree,
+                    freeHead: &freeHead, freeCount: &freeCount)
+    }
+
+    @inlinable @inline(always)
+    static func detach(_ head: UInt16, descriptorsOfHead: UnsafeMutablePointer<UInt16>,
+                       tokenOfHead: UnsafeMutablePointer<UInt32>, nextFree: UnsafeMutablePointer<UInt16>,
+                       freeHead: inout UInt16, freeCount: inout Int) -> UInt32 {
         let count = Int(descriptorsOfHead[Int(head)])
         var last = head
-        for _ in 1..<max(count, 1) { last = nextFree[Int(last)] }
+        var k = 1
+        while k < count {
+            last = nextFree[Int(last)]
+            k &+= 1
+        }
         nextFree[Int(last)] = freeHead
         freeHead = head
-        freeCount += count
+        freeCount &+= count
         descriptorsOfHead[Int(head)] = 0
         return tokenOfHead[Int(head)]
     }

@@ -24,12 +24,8 @@ struct BenchDriver {
     /// Adds up to `count` chains; returns how many fitted. Kicks once for them.
     @inline(__always)
     mutating func add(_ count: Int) -> Int {
-        var added = 0
-        let chain = UnsafeBufferPointer(buffers)
-        while added < count, driver.add(chain, token: token) {
-            token &+= 1
-            added &+= 1
-        }
+        let added = driver.add(UnsafeBufferPointer(buffers), count: count, firstToken: token)
+        token &+= UInt32(truncatingIfNeeded: added)
         if added > 0 && driver.kickPrepare() { kicks &+= 1 }
         return added
     }
@@ -37,9 +33,7 @@ struct BenchDriver {
     /// Reclaims every used buffer; returns how many.
     @inline(__always)
     func reclaim() -> Int {
-        var n = 0
-        while driver.getBuf() != nil { n &+= 1 }
-        return n
+        driver.reclaim { _ in }
     }
 }
 
