@@ -83,7 +83,7 @@ public enum GuestDriver {
     }
 
     /// Hands `body` every used buffer pending now, up to `max`, as repeated `getBuf()` calls
-    /// would; returns how many.
+    /// would; returns how many. `body` must not call back into the driver.
     @inlinable @inline(always)
     public func reclaim(max: Int = .max, _ body: (UsedBuffer) -> Void) -> Int {
         switch self {

@@ -203,11 +203,13 @@ public final class PackedDriver {
     /// calls would return them; returns how many. Each one is taken as Linux's
     /// `virtqueue_get_buf` takes it (flags checked against the used wrap counter, read barrier,
     /// ID checked, the event offset written with a full barrier when DESC is set); the driver's
-    /// own state is held in locals for the batch.
+    /// own state is held in locals for the batch, so `body` must not call back into the driver.
     @inlinable @inline(always)
     public func reclaim(max: Int = .max, _ body: (UsedBuffer) -> Void) -> Int {
         if violation != nil { return 0 }
         let ring = self.ring, size = self.size, order = self.order
+        let writeEvent = eventFlagsShadow == RingLayout.eventFlagsDesc
+        let descriptorsOfID = self.descriptorsOfID, tokenOfID = self.tokenOfID, nextFreeID = self.nextFreeID
         var lastUsed = self.lastUsed, usedWrap = self.usedWrap, orderFront = self.orderFront
         var orderCount = self.orderCount, freeID = self.freeID, freeCount = self.freeCount
         var pendingBatch = self.pendingBatch
@@ -219,9 +221,9 @@ public final class PackedDriver {
                 (id, length) = batch
             } else {
                 let element = Int(lastUsed) &* 16
-                let flags = load16(ring, element &+ 14)
-                let avail = flags & RingLayout.packedAvail != 0, used = flags & RingLayout.packedUsed != 0
-                guard avail == usedWrap, used == usedWrap else { break }
+                // Used when both the AVAIL and the USED bit equal the used wrap counter.
+                let bits = RingLayout.packedAvail | RingLayout.packedUsed
+                guard load16(ring, element &+ 14) & bits == (usedWrap ? bits : 0) else { break }
                 GuestMemory.acquireFence()
                 id = load16(ring, element &+ 12)
                 length = UInt32(littleEndian: ring.loadUnaligned(fromByteOffset: element &+ 8, as: UInt32.self))
@@ -244,7 +246,7 @@ public final class PackedDriver {
             var position = UInt32(lastUsed) &+ UInt32(count)
             if position >= UInt32(size) { position &-= UInt32(size); usedWrap.toggle() }
             lastUsed = UInt16(truncatingIfNeeded: position)
-            if pendingBatch == nil && eventFlagsShadow == RingLayout.eventFlagsDesc {
+            if pendingBatch == nil && writeEvent {
                 driverEvent.storeBytes(of: (lastUsed | (usedWrap ? 0x8000 : 0)).littleEndian, as: UInt16.self)
                 GuestMemory.fullFence()
             }

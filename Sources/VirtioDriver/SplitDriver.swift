@@ -190,7 +190,7 @@ public final class SplitDriver {
     /// calls would return them; returns how many. Each one is taken as Linux's
     /// `virtqueue_get_buf` takes it (used idx read, read barrier, entry checked, used_event
     /// written with a full barrier under EVENT_IDX); the driver's own state is held in locals for
-    /// the batch.
+    /// the batch, so `body` must not call back into the driver.
     @inlinable @inline(always)
     public func reclaim(max: Int = .max, _ body: (UsedBuffer) -> Void) -> Int {
         if violation != nil { return 0 }
