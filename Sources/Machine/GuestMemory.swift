@@ -11,9 +11,11 @@ import Synchronization
 /// 2-, 4- and 8-byte accessors use single host loads and stores, so ring indices and descriptors
 /// shared with a running guest are never torn.
 public final class GuestMemory: @unchecked Sendable {
+    /// The banks, the largest first (the others in the order given): the fast paths here and in
+    /// the virtio engine check the first bank before any other, and a board's main RAM is its
+    /// largest bank even when a small ROM bank lies below it.
     public let banks: [RAMBank]
-    /// The first bank, kept separately because nearly every board has one bank and the check
-    /// against it is the fast path.
+    /// The first bank, kept separately because the check against it is the fast path.
     @usableFromInline let primary: RAMBank
     /// Pages holding translated code; every write through this type checks it, and a device
     /// writing through a `slice` or a chain's host pointer calls `codePages.noteWrite` itself.
@@ -35,8 +37,9 @@ public final class GuestMemory: @unchecked Sendable {
             mapped.forEach { $0.unmap() }
             throw error
         }
-        banks = mapped
-        primary = mapped[0]
+        let largest = mapped.indices.max { mapped[$0].size < mapped[$1].size } ?? 0
+        banks = [mapped[largest]] + mapped.indices.filter { $0 != largest }.map { mapped[$0] }
+        primary = banks[0]
         codePages = CodePageMap(base: sorted[0].base, end: sorted[sorted.count - 1].base &+ sorted[sorted.count - 1].size)
         codeWordsByRegion = codePages.wordsByRegion
     }

@@ -106,17 +106,32 @@ extension CPUContext {
         }
     }
 
-    /// RAM for an aligned atomic access (and its physical address), or the fault to raise.
-    /// LR/SC work on RAM only; device regions answer them with an access fault.
-    private func atomicTarget(_ address: UInt64, size: UInt64, isLoad: Bool) -> Result<(UnsafeMutableRawPointer, UInt64), GuestFault> {
+    /// Where an atomic access lands in RAM: the host pointer, and the physical address when the
+    /// page may hold translated code (nil when the TLB granted the store, which it never does
+    /// for a code page), so that a store there invalidates the code.
+    private struct AtomicTarget {
+        var host: UnsafeMutableRawPointer
+        var codePhysical: UInt64?
+    }
+
+    /// RAM for an aligned atomic access, or the fault to raise. LR/SC work on RAM only; device
+    /// regions answer them with an access fault. A TLB hit (the read tag for LR, the write tag
+    /// otherwise) skips the page walk; a miss walks and refills, as plain loads and stores do.
+    private func atomicTarget(_ address: UInt64, size: UInt64, isLoad: Bool) -> Result<AtomicTarget, GuestFault> {
         guard address & (size &- 1) == 0 else {
             return .failure(isLoad ? .loadMisaligned(address: address) : .storeMisaligned(address: address))
+        }
+        let e = tlb[TLBGeometry.index(address)]
+        if (isLoad ? e.readTag : e.writeTag) == TLBGeometry.tag(address, size: size),
+           let host = UnsafeMutableRawPointer(bitPattern: e.addend &+ UInt(truncatingIfNeeded: address)) {
+            return .success(AtomicTarget(host: host, codePhysical: nil))
         }
         guard let physical = translateData(address, access: isLoad ? .load : .store) else { return .failure(slowFault) }
         guard let p = memory.hostPointer(physical, length: size) else {
             return .failure(isLoad ? .loadAccess(address: address) : .storeAccess(address: address))
         }
-        return .success((p, physical))
+        refill(address, physical: physical, forStore: !isLoad)
+        return .success(AtomicTarget(host: p, codePhysical: physical))
     }
 
     /// Load-reserved: the loaded value (sign-extended for 4 bytes), and a reservation.
@@ -124,7 +139,8 @@ extension CPUContext {
     func loadReserved(_ address: UInt64, size: UInt64) -> Result<UInt64, GuestFault> {
         switch atomicTarget(address, size: size, isLoad: true) {
         case .failure(let f): return .failure(f)
-        case .success(let (p, _)):
+        case .success(let target):
+            let p = target.host
             let raw = size == 4
                 ? UInt64(p.assumingMemoryBound(to: Atomic<UInt32>.self).pointee.load(ordering: .acquiring))
                 : p.assumingMemoryBound(to: Atomic<UInt64>.self).pointee.load(ordering: .acquiring)
@@ -141,7 +157,8 @@ extension CPUContext {
     func storeConditional(_ address: UInt64, size: UInt64, value: UInt64) -> Result<UInt64, GuestFault> {
         switch atomicTarget(address, size: size, isLoad: false) {
         case .failure(let f): return .failure(f)
-        case .success(let (p, physical)):
+        case .success(let target):
+            let p = target.host
             let reserved = reservationSize == size && reservationAddress == address
             reservationSize = 0
             guard reserved else { return .success(1) }
@@ -154,7 +171,7 @@ extension CPUContext {
                 stored = p.assumingMemoryBound(to: Atomic<UInt64>.self).pointee.compareExchange(
                     expected: reservationValue, desired: value, ordering: .acquiringAndReleasing).exchanged
             }
-            if stored { invalidateCode(physical, size: size) }
+            if stored, let physical = target.codePhysical { invalidateCode(physical, size: size) }
             return .success(stored ? 0 : 1)
         }
     }
@@ -176,8 +193,9 @@ extension CPUContext {
             region.device.write(offset: offset, size: Int(size), value: size == 4 ? new & 0xFFFF_FFFF : new)
             return .success(old)
         case .failure(let f): return .failure(f)
-        case .success(let (p, physical)):
-            invalidateCode(physical, size: size)
+        case .success(let target):
+            let p = target.host
+            if let physical = target.codePhysical { invalidateCode(physical, size: size) }
             if size == 4 {
                 let cell = p.assumingMemoryBound(to: Atomic<UInt32>.self)
                 var old = cell.pointee.load(ordering: .relaxed)

@@ -18,12 +18,6 @@ final class TranslationCache {
         var isValid: Bool
     }
 
-    private struct Key: Hashable {
-        var pc: UInt64
-        var physicalPC: UInt64
-        var flags: UInt64
-    }
-
     /// A direct-mapped cache of recent lookups, also probed by the interpreter for indirect
     /// jumps. `firstOp` saves a trip through the block table.
     struct JumpCacheEntry {
@@ -37,7 +31,7 @@ final class TranslationCache {
     let ops: UnsafeMutablePointer<IROp>
     private(set) var opCount = 0
     private(set) var blocks: [Block] = []
-    private var index: [Key: Int32] = [:]
+    private var index: BlockHashTable
     /// Per code page: its blocks and the chunks they occupy.
     private var codePages: [UInt64: (blocks: [Int32], mask: UInt64)] = [:]
     let jumpCache: UnsafeMutablePointer<JumpCacheEntry>
@@ -60,6 +54,7 @@ final class TranslationCache {
         self.codePageMap = codePageMap
         self.opCapacity = opCapacity
         self.maxBlocks = opCapacity / 4
+        index = BlockHashTable(capacity: maxBlocks)
         ops = .allocate(capacity: opCapacity)
         jumpCache = .allocate(capacity: Self.jumpCacheSize)
         jumpCache.initialize(repeating: JumpCacheEntry(pc: 0, flags: 0, block: -1, firstOp: 0), count: Self.jumpCacheSize)
@@ -85,14 +80,19 @@ final class TranslationCache {
     /// The valid block for `pc`, backed by `physicalPC`, in mode `flags`, if translated.
     func lookup(pc: UInt64, physicalPC: UInt64, flags: UInt64) -> Int32? {
         let s = Self.slot(pc)
-        guard let b = index[Key(pc: pc, physicalPC: physicalPC, flags: flags)] else { return nil }
+        guard let b = index.find(pc: pc, physicalPC: physicalPC, flags: flags, in: blocks) else { return nil }
         jumpCache[s] = JumpCacheEntry(pc: pc, flags: flags, block: b, firstOp: blocks[Int(b)].firstOp)
         jumpCachePages.insert(page: pc >> TLBGeometry.pageShift)
         return b
     }
 
-    /// Whether any valid block was translated from `page`.
-    func holdsCode(page: UInt64) -> Bool { codePages[page] != nil }
+    /// Whether any valid block was translated from `page`. Guest RAM's code page map (a bit per
+    /// page, set and cleared in step with `codePages`) answers the common "no" without hashing:
+    /// refills and stores ask for pages that hold no code far more often than for code pages.
+    func holdsCode(page: UInt64) -> Bool {
+        if let codePageMap, !codePageMap.holdsCode(page: page) { return false }
+        return codePages[page] != nil
+    }
 
     /// Adds a translated block, led by `prefix` when given (the tier-up `profile` op); nil when
     /// the cache is full (flush and retry).
@@ -109,7 +109,7 @@ final class TranslationCache {
         let b = Int32(blocks.count)
         blocks.append(Block(pc: builder.startPC, physicalPC: builder.physicalPC, flags: builder.flags,
                             firstOp: Int32(first), isValid: true))
-        index[Key(pc: builder.startPC, physicalPC: builder.physicalPC, flags: builder.flags)] = b
+        index.insert(b, in: blocks)
         for (page, mask) in builder.pages {
             codePages[page, default: ([], 0)].blocks.append(b)
             codePages[page, default: ([], 0)].mask |= mask
@@ -120,7 +120,7 @@ final class TranslationCache {
     /// Invalidates every block translated from `page` if a write to the chunks in `written`
     /// overlaps their code.
     func invalidate(page: UInt64, written: UInt64) {
-        guard let entry = codePages[page], entry.mask & written != 0 else { return }
+        guard holdsCode(page: page), let entry = codePages[page], entry.mask & written != 0 else { return }
         codePages.removeValue(forKey: page)
         codePageMap?.clear(page: page)
         invalidationCount &+= 1
@@ -128,7 +128,7 @@ final class TranslationCache {
             let block = blocks[Int(b)]
             blocks[Int(b)].isValid = false
             ops[Int(block.firstOp)] = IROp(.invalidated, imm: Int64(bitPattern: block.pc))
-            index.removeValue(forKey: Key(pc: block.pc, physicalPC: block.physicalPC, flags: block.flags))
+            index.remove(b, in: blocks)
             let s = Self.slot(block.pc)
             if jumpCache[s].block == b { jumpCache[s].block = -1 }
         }
@@ -162,7 +162,7 @@ final class TranslationCache {
     func flush() {
         opCount = 0
         blocks.removeAll(keepingCapacity: true)
-        index.removeAll(keepingCapacity: true)
+        index.removeAll()
         codePages.removeAll(keepingCapacity: true)
         codePageMap?.clearAll()
         clearJumpCache()

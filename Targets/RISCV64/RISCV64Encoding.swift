@@ -32,12 +32,15 @@ enum RISCV64Encoding {
             | (rd & 31) << 7 | opcode
     }
 
-    /// Bits `high...low` of `x`, shifted down.
+    /// Bits `high...low` of `x`, shifted down. Always inlined: the decoders call it through a
+    /// local alias (`let f = RISCV64Encoding.field`) several times per instruction.
+    @inline(__always)
     static func field(_ x: UInt32, _ high: Int, _ low: Int) -> UInt32 {
         (x >> UInt32(low)) & ((1 << UInt32(high - low + 1)) - 1)
     }
 
     /// Sign-extends the low `width` bits of `x`.
+    @inline(__always)
     static func signExtend(_ x: UInt32, width: Int) -> Int32 {
         Int32(bitPattern: x << UInt32(32 - width)) >> Int32(32 - width)
     }

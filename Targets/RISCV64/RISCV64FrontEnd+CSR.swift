@@ -132,7 +132,7 @@ extension RISCV64FrontEnd {
         case 0x104:
             let delegated = s[RISCV64Slot.mideleg]
             s[RISCV64Slot.mie] = (s[RISCV64Slot.mie] & ~delegated) | (value & delegated)
-            cpu.requestInterruptCheck()
+            requestInterruptCheckIfPending(cpu)
         case 0x105: if value & 3 < 2 { s[RISCV64Slot.stvec] = value }
         case 0x106: s[RISCV64Slot.scounteren] = value & 0xFFFF_FFFF
         case 0x10A: s[RISCV64Slot.senvcfg] = value & 1
@@ -144,16 +144,16 @@ extension RISCV64FrontEnd {
             // Only SSIP is writable through sip, and only when delegated.
             let writable = s[RISCV64Slot.mideleg] & 0x2
             s[RISCV64Slot.mipSoftware] = (s[RISCV64Slot.mipSoftware] & ~writable) | (value & writable)
-            cpu.requestInterruptCheck()
+            requestInterruptCheckIfPending(cpu)
         case 0x180: writeSATP(value, cpu: cpu)
         case 0x300: writeStatus(value, cpu: cpu)
         case 0x302: s[RISCV64Slot.medeleg] = value & Self.delegableExceptions
         case 0x303:
             s[RISCV64Slot.mideleg] = value & Self.supervisorInterrupts
-            cpu.requestInterruptCheck()
+            requestInterruptCheckIfPending(cpu)
         case 0x304:
             s[RISCV64Slot.mie] = value & 0xAAA
-            cpu.requestInterruptCheck()
+            requestInterruptCheckIfPending(cpu)
         case 0x305:
             // MODE 2 and 3 are reserved: such a write leaves mtvec unchanged (as QEMU does).
             if value & 3 < 2 { s[RISCV64Slot.mtvec] = value }
@@ -166,7 +166,7 @@ extension RISCV64FrontEnd {
         case 0x343: s[RISCV64Slot.mtval] = value
         case 0x344:
             s[RISCV64Slot.mipSoftware] = value & Self.supervisorInterrupts
-            cpu.requestInterruptCheck()
+            requestInterruptCheckIfPending(cpu)
         case 0x3A0, 0x3A2:
             // Reserved bits 5-6 of each entry read as zero (no PMP checks are made).
             s[RISCV64Slot.pmpcfg0 + Int(number - 0x3A0) / 2] = value & 0x9F9F_9F9F_9F9F_9F9F
@@ -185,7 +185,7 @@ extension RISCV64FrontEnd {
         // MXR changes what loads may read through every translated mapping.
         if (old ^ status) & Status.mxr != 0 { cpu.flushTLB(contexts: Self.translatedContexts) }
         updateMode(cpu)
-        cpu.requestInterruptCheck()
+        requestInterruptCheckIfPending(cpu)
     }
 
     /// satp write: modes other than Bare, Sv39 and Sv48 leave satp unchanged (WARL); ASIDs

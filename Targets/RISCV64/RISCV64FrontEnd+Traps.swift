@@ -32,6 +32,14 @@ extension RISCV64FrontEnd {
         interruptLines.load(ordering: .acquiring) | cpu.state[RISCV64Slot.mipSoftware]
     }
 
+    /// Asks the exec loop to look for an interrupt to take, when one is pending and enabled in
+    /// mie: only then can a change of privilege, mstatus, mie, mip or mideleg make one
+    /// takeable. A line that rises later asks by itself (`RISCV64Hart.setLevel`), so the usual
+    /// interrupt enable (with nothing pending) costs no round trip through the exec loop.
+    func requestInterruptCheckIfPending(_ cpu: CPUContext) {
+        if mip(cpu) & cpu.state[RISCV64Slot.mie] != 0 { cpu.requestInterruptCheck() }
+    }
+
     public func takeFault(_ fault: GuestFault, pc: UInt64, cpu: CPUContext) -> UInt64 {
         var (cause, value): (UInt32, UInt64) = switch fault {
         case .fetchAccess(let a): (Cause.instructionAccessFault, a)
@@ -120,7 +128,7 @@ extension RISCV64FrontEnd {
         s[RISCV64Slot.mstatus] = status
         cpu.clearReservation()
         updateMode(cpu)
-        cpu.requestInterruptCheck()
+        requestInterruptCheckIfPending(cpu)
         return .jump(s[RISCV64Slot.mepc])
     }
 
@@ -140,7 +148,7 @@ extension RISCV64FrontEnd {
         s[RISCV64Slot.mstatus] = status
         cpu.clearReservation()
         updateMode(cpu)
-        cpu.requestInterruptCheck()
+        requestInterruptCheckIfPending(cpu)
         return .jump(s[RISCV64Slot.sepc])
     }
 

@@ -12,6 +12,14 @@ import Testing
         #expect(try memory.read(UInt64.self, at: 0x1_0000_0FF8) == .max)
     }
 
+    /// A small ROM bank below main RAM (as on virt-riscv64) does not take the fast path's place.
+    @Test func theLargestBankComesFirst() throws {
+        let memory = try GuestMemory(banks: [(0x1000, 0xF000), (0x8000_0000, 0x10_0000), (0x2000_0000, 0x1000)])
+        #expect(memory.banks.map(\.base) == [0x8000_0000, 0x1000, 0x2000_0000])
+        #expect(memory.primary.base == 0x8000_0000)
+        #expect(memory.hostPointer(0x1FF0, length: 16) != nil)
+    }
+
     @Test func refusesRangesOutsideEveryBank() {
         #expect(throws: MemoryError.outsideRAM(address: 0x7FFF_FFFF, length: 2)) {
             try memory.read(UInt16.self, at: 0x7FFF_FFFF)

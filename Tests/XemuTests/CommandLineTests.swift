@@ -1,4 +1,5 @@
 import Foundation
+import Machine
 import Testing
 
 /// Runs the built `xemu` binary the way a user does and checks what a user sees.
@@ -119,6 +120,22 @@ import Testing
         let nodes = (1...8).filter { slot in blob.firstRange(of: Data("virtio_mmio@1000\(slot)000".utf8)) != nil }
         #expect(nodes == [1, 2], "virtio-mmio nodes in slots \(nodes)")
         #expect(blob.firstRange(of: Data("pcie@30000000".utf8)) != nil)
+    }
+
+    /// Every boot hands the kernel 32 fresh random bytes in /chosen/rng-seed, so Linux's RNG is
+    /// seeded at once instead of after a long jitter-gathering loop.
+    @Test func theDeviceTreeCarriesAFreshRNGSeed() throws {
+        let scratch = try Scratch()
+        let kernel = try scratch.file("kernel")
+        let seeds = try ["first.dtb", "second.dtb"].map { name in
+            let dtb = scratch.path(name)
+            let result = try XemuBinary.run(["--board", "virt-riscv64", "--kernel", kernel, "--dump-dtb", dtb])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let tree = try DeviceTree(flattened: [UInt8](Data(contentsOf: URL(fileURLWithPath: dtb))))
+            return tree.root.node(at: "/chosen")?[property: "rng-seed"]?.value ?? []
+        }
+        #expect(seeds[0].count == 32 && seeds[1].count == 32)
+        #expect(seeds[0] != seeds[1])
     }
 
     @Test func versionNamesXemuAndItsLibraries() throws {

@@ -71,7 +71,7 @@ public final class VirtRISCV64: Board {
         deviceTree = VirtRISCV64DeviceTree(
             memoryBase: L.dram, memorySize: configuration.memorySize, hartCount: 1,
             isa: RISCV64Hart.isaString, mmuType: RISCV64Hart.mmuType, commandLine: configuration.commandLine,
-            initrd: boot.initrd, virtioMMIO: virtio.mmioSlots
+            initrd: boot.initrd, rngSeed: Self.rngSeed(), virtioMMIO: virtio.mmioSlots
         ).build()
         let blob: [UInt8]
         if let path = configuration.deviceTree {
@@ -83,6 +83,12 @@ public final class VirtRISCV64: Board {
         try memory.write(RISCVResetVector.image(start: boot.start, deviceTree: deviceTreeAddress, nextStage: boot.nextStage),
                          at: L.resetROM)
         hart.pc = L.resetROM
+    }
+
+    /// Bytes of the device tree's `rng-seed`, fresh from the host's generator for every boot.
+    private static func rngSeed() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<VirtRISCV64Layout.rngSeedSize).map { _ in generator.next() }
     }
 
     public func run() throws -> MachineExit {

@@ -32,6 +32,8 @@ enum VirtRISCV64Layout {
     static let uartClock: UInt32 = 3_686_400
     /// mtime ticks per second (the CLINT timebase).
     static let timebase: UInt32 = 10_000_000
+    /// Bytes of `/chosen/rng-seed`: 256 bits, what Linux needs to consider its RNG seeded.
+    static let rngSeedSize = 32
 
     /// The kernel goes at the first 2 MiB boundary after the firmware, as QEMU places it.
     static let kernelAlignment: UInt64 = 2 << 20
