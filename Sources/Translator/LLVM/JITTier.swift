@@ -101,6 +101,7 @@ final class JITTier {
     // MARK: Keeping regions consistent with the cache
 
     /// Drops regions whose blocks were invalidated or flushed since the last look.
+    @inline(never)
     func synchronize(with cache: TranslationCache) {
         if cache.generation != seenGeneration {
             seenGeneration = cache.generation
@@ -180,13 +181,16 @@ final class JITTier {
 
     /// The code of the region installed at the `enterCompiled` op `op` (nil if it was dropped),
     /// after linking a pending side exit to it and noting its heat. One call with everything
-    /// borrowed: this runs on every entry into compiled code, where copying a `Region` out or
-    /// retaining the tier and cache around several calls cost a tenth of a boot's vCPU time.
+    /// borrowed and the rare work out of line: this runs on every entry into compiled code.
+    @inline(__always)
     func enter(op: Int, blockPC: UInt64) -> CompiledRegionFunction? {
-        synchronize(with: cache)
+        if cache.generation != seenGeneration || cache.invalidationCount != seenInvalidations { synchronize(with: cache) }
         guard cache.ops[op].code == .enterCompiled else { return nil }
-        // First, as a synchronous promotion (`llvm`) replaces the region entered here.
-        notePromotion(enteredSlot: Int(cache.ops[op].imm), cache: cache)
+        promotionCountdown -= 1
+        if promotionCountdown <= 0 || heat[Int(cache.ops[op].imm)] >= configuration.optimizeThreshold {
+            // First, as a synchronous promotion (`llvm`) replaces the region entered here.
+            notePromotion(enteredSlot: Int(cache.ops[op].imm), cache: cache)
+        }
         let entry = cache.ops[op]
         guard entry.code == .enterCompiled, case let address = entries[Int(entry.imm)], address != 0 else { return nil }
         if pendingLink != nil { linkPending(to: Int(entry.imm), at: blockPC) }
@@ -267,11 +271,12 @@ final class JITTier {
 
     // MARK: Promotion to the optimised tier
 
-    /// Called on each entry into the region at `slot`: recompiles it optimised if it is hot,
-    /// and every `promotionScanInterval` entries looks at all regions.
+    /// Called on an entry into the region at `slot` that is hot or ends the scan interval:
+    /// recompiles it optimised if it is hot, and every `promotionScanInterval` entries looks at
+    /// all regions.
+    @inline(never)
     private func notePromotion(enteredSlot slot: Int, cache: TranslationCache) {
         if heat[slot] >= configuration.optimizeThreshold { promote(slot, cache: cache) }
-        promotionCountdown -= 1
         guard promotionCountdown <= 0 else { return }
         promotionCountdown = Self.promotionScanInterval
         for other in regions.indices where heat[other] >= configuration.optimizeThreshold {
