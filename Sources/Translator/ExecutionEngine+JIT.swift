@@ -28,7 +28,7 @@ extension ExecutionEngine {
     /// as much as the compiled code saved.
     func runCompiled(op: Int, blockPC: UInt64) -> BlockExit {
         guard let jit else { preconditionFailure("an enterCompiled op without the LLVM tier") }
-        let cache = cpu.cache, jumpCache = cache.jumpCache, ops = cache.ops
+        let jumpCache = cpu.cache.jumpCache, ops = cpu.cache.ops
         var op = op, blockPC = blockPC
         while true {
             guard let function = jit.enter(op: op, blockPC: blockPC) else {
@@ -74,7 +74,10 @@ extension ExecutionEngine {
             }
             let first = Int(next.firstOp)
             guard ops[first].code == .enterCompiled else {
-                jit.pendingLink = nil
+                if let link = jit.pendingLink {
+                    jit.pendingLink = nil
+                    jit.noteInterpretedExit(through: link.id, to: first, flags: cpu.modeFlags, retired: cpu.retired)
+                }
                 return cpu.interpret(at: first, blockPC: pc)
             }
             op = first

@@ -177,6 +177,38 @@ import Translator
         #expect((statistics.requestedRegions > 0) == (window > 0))
     }
 
+    /// A loop of a long block (40 additions and a jump) and a short one (the count and the
+    /// branch back), 43 instructions an iteration. With a window of 2000 instructions, neither
+    /// block runs `threshold` (100) times in it, so counting entries alone compiles nothing; the
+    /// long block is hot by its share of the instructions and gets a region of its own, which
+    /// leaves the short block out (it had run too little when the region was formed). Its exit
+    /// into the short block, taken every iteration, then makes the short block hot too. (The
+    /// loop runs long enough for the background compiles to land.)
+    static let longBlockLoop = """
+        li a0, 0
+        li a1, 3000000
+    loop:
+        .rept 40
+        addi a0, a0, 1
+        .endr
+        j tail
+    tail:
+        addi a1, a1, -1
+        bnez a1, loop
+    """
+
+    @Test func longBlocksAndOftenTakenExitsAreHot() throws {
+        let rig = try GuestRig(Self.longBlockLoop, jit: JITConfiguration(mode: .auto, threshold: 100, hotWindow: 2000))
+        rig.run()
+        let statistics = try #require(rig.hart.engine.jitStatistics)
+        #expect(rig["a0"] == 120_000_000)
+        #expect(statistics.requestedRegions >= 2)
+        #expect(statistics.hotExitRequests >= 1)
+        #expect(statistics.compiledInstructions > 0)
+        #expect(statistics.compiledInstructions <= statistics.retiredInstructions)
+        #expect(rig.hart.engine.jitError == nil)
+    }
+
     @Test func theCodeCacheEvictsBeyondItsBound() throws {
         let jit = JITConfiguration(mode: .llvm, maxRegions: 2)
         let rig = try GuestRig(Self.mixedProgram, jit: jit)

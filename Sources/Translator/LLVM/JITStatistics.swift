@@ -22,6 +22,8 @@ public struct JITStatistics: Sendable {
     public var retiredInstructions: UInt64 = 0
     /// Returns from compiled code, by `JITFrame.Exit` raw value.
     public var exits = Exits()
+    /// Regions requested because a side exit into the interpreter was taken often.
+    public var hotExitRequests = 0
     /// Guest blocks lowered in all regions.
     public var loweredBlocks = 0
     /// Requests dropped from a full compile queue before they were compiled.
@@ -67,7 +69,8 @@ extension JITStatistics {
         text += "of \(statistics.requestedRegions) requested "
         text += "(\(statistics.optimizedRegions) recompiled optimised) "
         text += "(\(statistics.loweredBlocks) blocks), \(statistics.invalidatedRegions) invalidated, \(statistics.evictedRegions) evicted, "
-        text += "\(statistics.compiledEntries) entries, \(statistics.droppedRequests) requests dropped\n"
+        text += "\(statistics.compiledEntries) entries, \(statistics.droppedRequests) requests dropped, "
+        text += "\(statistics.hotExitRequests) requested for hot exits\n"
         text += "jit: compile latency median \(Self.microseconds(median)) us, p99 \(Self.microseconds(p99)) us, "
         text += "total \(Self.microseconds(statistics.totalCompileNanoseconds) / 1000) ms = "
         text += "\(Double(Int(share * 100)) / 100)% of \(Int(wall / 1e6)) ms wall, "

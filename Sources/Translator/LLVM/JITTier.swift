@@ -48,6 +48,10 @@ final class JITTier {
     private var worker: CompileWorker?
     /// When each counting block started its current count (`cpu.retired`), for `isFrequent`.
     private var countStarts: [Int32: UInt64] = [:]
+    /// Side exits into the interpreter per chain slot, and when each slot's current count
+    /// started (`noteInterpretedExit`).
+    private let exitCounts: UnsafeMutablePointer<UInt32>
+    private var exitCountStarts: [Int: UInt64] = [:]
     private var seenGeneration: UInt64
     private var seenInvalidations: UInt64
     var statistics = JITStatistics()
@@ -62,6 +66,13 @@ final class JITTier {
     /// Entries into compiled code between two scans for hot quick regions (a region entered only
     /// through chains from other regions is seen by the scan, not at its own entry).
     static let promotionScanInterval = 256
+    /// Side exits into the interpreter, through one chain slot, within `hotWindow` times
+    /// `hotExitWindowFactor` instructions that make the target hot (`noteInterpretedExit`).
+    static let hotExitCount: UInt32 = 256
+    static let hotExitWindowFactor: UInt64 = 10
+    /// The block length (guest instructions) up to which a block needs `threshold` entries to be
+    /// hot (`hotEntries`).
+    static let referenceBlockLength: Int64 = 4
 
     init(configuration: JITConfiguration, cpu: CPUContext) throws(JITError) {
         self.configuration = configuration
@@ -73,6 +84,8 @@ final class JITTier {
         entries.initialize(repeating: 0, count: slotCapacity)
         heat = .allocate(capacity: slotCapacity)
         heat.initialize(repeating: 0, count: slotCapacity)
+        exitCounts = .allocate(capacity: ChainTable.capacity)
+        exitCounts.initialize(repeating: 0, count: ChainTable.capacity)
         cache = cpu.cache
         seenGeneration = cpu.cache.generation
         seenInvalidations = cpu.cache.invalidationCount
@@ -89,6 +102,7 @@ final class JITTier {
         frame.deallocate()
         entries.deallocate()
         heat.deallocate()
+        exitCounts.deallocate()
     }
 
     /// The op a new block starts with.
@@ -145,9 +159,34 @@ final class JITTier {
         synchronize(with: cache)
         guard cache.ops[op].code == .profile else { return false }
         guard isFrequent(block: cache.ops[op].stampedBlock, retired: retired) else {
-            cache.ops[op].imm = profileCount
+            cache.ops[op].imm = hotEntries(blockAt: op, cache: cache)
             return false
         }
+        return requestRegion(at: op, cache: cache, flags: flags)
+    }
+
+    /// The entries the block at `op` counts down before its rate is checked again (`auto`):
+    /// `threshold` for a block of up to `referenceBlockLength` instructions, proportionally
+    /// fewer for a longer one, so hot means a share of the instructions run, not a number of
+    /// entries. A boot's crypto self-tests and RNG run long straight-line blocks (SHA-3's
+    /// rounds, BLAKE2s, ECC and RSA arithmetic) a few hundred times per 100k instructions:
+    /// counted by entries they never looked hot, and they were most of what stayed interpreted.
+    private func hotEntries(blockAt op: Int, cache: TranslationCache) -> Int64 {
+        guard configuration.mode == .auto else { return profileCount }
+        var length: UInt8 = 1
+        var index = op + 1
+        while index < cache.opCount, index - op <= Self.maxBlockOps {
+            length = max(length, cache.ops[index].retired)
+            if Self.endsBlock(cache.ops[index].code) { break }
+            index += 1
+        }
+        let work = Int64(configuration.threshold) * Self.referenceBlockLength
+        return max(1, min(Int64(configuration.threshold), work / Int64(length)))
+    }
+
+    /// Forms and compiles (or queues) a region entered at the block whose `profile` op is at
+    /// `op`; returns whether compiled code is installed there now.
+    private func requestRegion(at op: Int, cache: TranslationCache, flags: UInt64) -> Bool {
         guard let slot = freeSlots.popLast() ?? (regions.count < slotCapacity ? appendSlot() : nil) else {
             cache.ops[op].imm = profileCount
             return false
@@ -163,6 +202,35 @@ final class JITTier {
         }
         finish(compiler.timedCompile(request), cache: cache)
         return cache.ops[op].code == .enterCompiled
+    }
+
+    /// A side exit through chain slot `id` continued in the interpreter at the block whose
+    /// first op is `op`. A region whose exit is taken often left out a block its hot path runs
+    /// (a loop's other half, whose own count is not frequent enough by itself): every such
+    /// exit costs a return to the exec loop and a re-entry. Once the exit is taken
+    /// `hotExitCount` times within `hotExitWindow` instructions, the target gets a region of
+    /// its own, which takes in the exiting region's blocks, and the exit is linked to it.
+    @inline(__always)
+    func noteInterpretedExit(through id: Int, to op: Int, flags: UInt64, retired: UInt64) {
+        exitCounts[id] &+= 1
+        if exitCounts[id] >= Self.hotExitCount { exitCountRanOut(id, to: op, flags: flags, retired: retired) }
+    }
+
+    /// Starts the exit count of a chain slot given to a new region.
+    func resetExitCount(_ id: Int) {
+        exitCounts[id] = 0
+        exitCountStarts[id] = nil
+    }
+
+    @inline(never)
+    private func exitCountRanOut(_ id: Int, to op: Int, flags: UInt64, retired: UInt64) {
+        exitCounts[id] = 0
+        guard let armed = exitCountStarts.updateValue(retired, forKey: id),
+              retired &- armed <= configuration.hotWindow &* Self.hotExitWindowFactor else { return }
+        exitCountStarts[id] = nil
+        guard cache.ops[op].code == .profile, cache.ops[op].imm <= Self.pendingCount / 2 else { return }
+        statistics.hotExitRequests += 1
+        _ = requestRegion(at: op, cache: cache, flags: flags)
     }
 
     /// Whether a block whose count just ran out is hot by rate, not just by count (`auto`): it
