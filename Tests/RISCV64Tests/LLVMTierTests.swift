@@ -177,32 +177,29 @@ import Translator
         #expect((statistics.requestedRegions > 0) == (window > 0))
     }
 
-    /// A loop of a long block (40 additions and a jump) and a short one (the count and the
-    /// branch back), 43 instructions an iteration. With a window of 2000 instructions, neither
-    /// block runs `threshold` (100) times in it, so counting entries alone compiles nothing; the
-    /// long block is hot by its share of the instructions and gets a region of its own, which
-    /// leaves the short block out (it had run too little when the region was formed). Its exit
-    /// into the short block, taken every iteration, then makes the short block hot too. (The
-    /// loop runs long enough for the background compiles to land.)
-    static let longBlockLoop = """
+    /// An inner loop of 8 iterations inside an outer one (27 instructions an outer iteration):
+    /// with a window of 1000 instructions only the inner loop's block runs `threshold` (100)
+    /// times in it. Its region leaves out the block after it, which had run too little when the
+    /// region was formed, so every outer iteration leaves the region into the interpreter; that
+    /// exit, taken 256 times within 10,000 instructions, makes the block after the loop hot.
+    static let innerLoop = """
         li a0, 0
-        li a1, 3000000
-    loop:
-        .rept 40
+        li a1, 2000000
+    outer:
+        li t0, 8
+    inner:
         addi a0, a0, 1
-        .endr
-        j tail
-    tail:
+        addi t0, t0, -1
+        bnez t0, inner
         addi a1, a1, -1
-        bnez a1, loop
+        bnez a1, outer
     """
 
-    @Test func longBlocksAndOftenTakenExitsAreHot() throws {
-        let rig = try GuestRig(Self.longBlockLoop, jit: JITConfiguration(mode: .auto, threshold: 100, hotWindow: 2000))
+    @Test func anOftenTakenExitMakesItsTargetHot() throws {
+        let rig = try GuestRig(Self.innerLoop, jit: JITConfiguration(mode: .auto, threshold: 100, hotWindow: 1000))
         rig.run()
         let statistics = try #require(rig.hart.engine.jitStatistics)
-        #expect(rig["a0"] == 120_000_000)
-        #expect(statistics.requestedRegions >= 2)
+        #expect(rig["a0"] == 16_000_000)
         #expect(statistics.hotExitRequests >= 1)
         #expect(statistics.compiledInstructions > 0)
         #expect(statistics.compiledInstructions <= statistics.retiredInstructions)

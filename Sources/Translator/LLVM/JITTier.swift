@@ -70,9 +70,6 @@ final class JITTier {
     /// `hotExitWindowFactor` instructions that make the target hot (`noteInterpretedExit`).
     static let hotExitCount: UInt32 = 256
     static let hotExitWindowFactor: UInt64 = 10
-    /// The block length (guest instructions) up to which a block needs `threshold` entries to be
-    /// hot (`hotEntries`).
-    static let referenceBlockLength: Int64 = 4
 
     init(configuration: JITConfiguration, cpu: CPUContext) throws(JITError) {
         self.configuration = configuration
@@ -159,29 +156,10 @@ final class JITTier {
         synchronize(with: cache)
         guard cache.ops[op].code == .profile else { return false }
         guard isFrequent(block: cache.ops[op].stampedBlock, retired: retired) else {
-            cache.ops[op].imm = hotEntries(blockAt: op, cache: cache)
+            cache.ops[op].imm = profileCount
             return false
         }
         return requestRegion(at: op, cache: cache, flags: flags)
-    }
-
-    /// The entries the block at `op` counts down before its rate is checked again (`auto`):
-    /// `threshold` for a block of up to `referenceBlockLength` instructions, proportionally
-    /// fewer for a longer one, so hot means a share of the instructions run, not a number of
-    /// entries. A boot's crypto self-tests and RNG run long straight-line blocks (SHA-3's
-    /// rounds, BLAKE2s, ECC and RSA arithmetic) a few hundred times per 100k instructions:
-    /// counted by entries they never looked hot, and they were most of what stayed interpreted.
-    private func hotEntries(blockAt op: Int, cache: TranslationCache) -> Int64 {
-        guard configuration.mode == .auto else { return profileCount }
-        var length: UInt8 = 1
-        var index = op + 1
-        while index < cache.opCount, index - op <= Self.maxBlockOps {
-            length = max(length, cache.ops[index].retired)
-            if Self.endsBlock(cache.ops[index].code) { break }
-            index += 1
-        }
-        let work = Int64(configuration.threshold) * Self.referenceBlockLength
-        return max(1, min(Int64(configuration.threshold), work / Int64(length)))
     }
 
     /// Forms and compiles (or queues) a region entered at the block whose `profile` op is at
