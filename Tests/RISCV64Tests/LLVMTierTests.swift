@@ -177,6 +177,35 @@ import Translator
         #expect((statistics.requestedRegions > 0) == (window > 0))
     }
 
+    /// An inner loop of 8 iterations inside an outer one (27 instructions an outer iteration):
+    /// with a window of 1000 instructions only the inner loop's block runs `threshold` (100)
+    /// times in it. Its region leaves out the block after it, which had run too little when the
+    /// region was formed, so every outer iteration leaves the region into the interpreter; that
+    /// exit, taken 256 times within 10,000 instructions, makes the block after the loop hot.
+    static let innerLoop = """
+        li a0, 0
+        li a1, 2000000
+    outer:
+        li t0, 8
+    inner:
+        addi a0, a0, 1
+        addi t0, t0, -1
+        bnez t0, inner
+        addi a1, a1, -1
+        bnez a1, outer
+    """
+
+    @Test func anOftenTakenExitMakesItsTargetHot() throws {
+        let rig = try GuestRig(Self.innerLoop, jit: JITConfiguration(mode: .auto, threshold: 100, hotWindow: 1000))
+        rig.run()
+        let statistics = try #require(rig.hart.engine.jitStatistics)
+        #expect(rig["a0"] == 16_000_000)
+        #expect(statistics.hotExitRequests >= 1)
+        #expect(statistics.compiledInstructions > 0)
+        #expect(statistics.compiledInstructions <= statistics.retiredInstructions)
+        #expect(rig.hart.engine.jitError == nil)
+    }
+
     @Test func theCodeCacheEvictsBeyondItsBound() throws {
         let jit = JITConfiguration(mode: .llvm, maxRegions: 2)
         let rig = try GuestRig(Self.mixedProgram, jit: jit)

@@ -16,6 +16,14 @@ public struct JITStatistics: Sendable {
     public var evictedRegions = 0
     /// Entries into compiled code from the exec loop.
     public var compiledEntries: UInt64 = 0
+    /// Guest instructions retired in compiled code, and by the engine in all (the rest ran in
+    /// the interpreter).
+    public var compiledInstructions: UInt64 = 0
+    public var retiredInstructions: UInt64 = 0
+    /// Returns from compiled code, by `JITFrame.Exit` raw value.
+    public var exits = Exits()
+    /// Regions requested because a side exit into the interpreter was taken often.
+    public var hotExitRequests = 0
     /// Guest blocks lowered in all regions.
     public var loweredBlocks = 0
     /// Requests dropped from a full compile queue before they were compiled.
@@ -35,6 +43,18 @@ public struct JITStatistics: Sendable {
         return (sorted[sorted.count / 2], p99)
     }
 
+    /// Returns from compiled code to the exec loop, by reason.
+    public struct Exits: Sendable {
+        /// Direct transfers out of the region through a chain slot that was not linked.
+        public var unlinkedJump: UInt64 = 0
+        /// Direct transfers with no chain slot (another page, or the region's budget ran out).
+        public var otherJump: UInt64 = 0
+        public var indirect: UInt64 = 0
+        public var helper: UInt64 = 0
+        /// Memory faults and `raise` ops.
+        public var fault: UInt64 = 0
+    }
+
     /// Total compile time in nanoseconds.
     public var totalCompileNanoseconds: UInt64 { compileNanoseconds.reduce(0, &+) }
 }
@@ -49,7 +69,8 @@ extension JITStatistics {
         text += "of \(statistics.requestedRegions) requested "
         text += "(\(statistics.optimizedRegions) recompiled optimised) "
         text += "(\(statistics.loweredBlocks) blocks), \(statistics.invalidatedRegions) invalidated, \(statistics.evictedRegions) evicted, "
-        text += "\(statistics.compiledEntries) entries, \(statistics.droppedRequests) requests dropped\n"
+        text += "\(statistics.compiledEntries) entries, \(statistics.droppedRequests) requests dropped, "
+        text += "\(statistics.hotExitRequests) requested for hot exits\n"
         text += "jit: compile latency median \(Self.microseconds(median)) us, p99 \(Self.microseconds(p99)) us, "
         text += "total \(Self.microseconds(statistics.totalCompileNanoseconds) / 1000) ms = "
         text += "\(Double(Int(share * 100)) / 100)% of \(Int(wall / 1e6)) ms wall, "
@@ -58,6 +79,12 @@ extension JITStatistics {
         text += "\(Int(codeGen))% of it code generation; compile CPU time \(statistics.compileCPUNanoseconds / 1_000_000) ms, "
         let count = UInt64(max(1, statistics.compileNanoseconds.count))
         text += "mean \(Self.microseconds(statistics.compileCPUNanoseconds / count)) us\n"
+        let compiledShare = statistics.retiredInstructions > 0
+            ? 100 * Double(statistics.compiledInstructions) / Double(statistics.retiredInstructions) : 0
+        let exits = statistics.exits
+        text += "jit: \(statistics.compiledInstructions) of \(statistics.retiredInstructions) instructions compiled "
+        text += "(\(Int(compiledShare))%); exits: \(exits.unlinkedJump) unlinked jumps, \(exits.otherJump) other jumps, "
+        text += "\(exits.indirect) indirect, \(exits.helper) helpers, \(exits.fault) faults\n"
         if let error { text += "jit: first compile error: \(error)\n" }
         FileHandle.standardError.write(Data(text.utf8))
     }

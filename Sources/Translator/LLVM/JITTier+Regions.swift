@@ -43,6 +43,7 @@ extension JITTier {
                 guard target >> TLBGeometry.pageShift == page, !inside.contains(target),
                       request.chainSlots[target] == nil, let id = chains.allocate(owner: slot) else { continue }
                 request.chainSlots[target] = (id, chains.address(of: id))
+                resetExitCount(id)
             }
         }
         return request

@@ -48,6 +48,10 @@ final class JITTier {
     private var worker: CompileWorker?
     /// When each counting block started its current count (`cpu.retired`), for `isFrequent`.
     private var countStarts: [Int32: UInt64] = [:]
+    /// Side exits into the interpreter per chain slot, and when each slot's current count
+    /// started (`noteInterpretedExit`).
+    private let exitCounts: UnsafeMutablePointer<UInt32>
+    private var exitCountStarts: [Int: UInt64] = [:]
     private var seenGeneration: UInt64
     private var seenInvalidations: UInt64
     var statistics = JITStatistics()
@@ -62,6 +66,10 @@ final class JITTier {
     /// Entries into compiled code between two scans for hot quick regions (a region entered only
     /// through chains from other regions is seen by the scan, not at its own entry).
     static let promotionScanInterval = 256
+    /// Side exits into the interpreter, through one chain slot, within `hotWindow` times
+    /// `hotExitWindowFactor` instructions that make the target hot (`noteInterpretedExit`).
+    static let hotExitCount: UInt32 = 256
+    static let hotExitWindowFactor: UInt64 = 10
 
     init(configuration: JITConfiguration, cpu: CPUContext) throws(JITError) {
         self.configuration = configuration
@@ -73,6 +81,8 @@ final class JITTier {
         entries.initialize(repeating: 0, count: slotCapacity)
         heat = .allocate(capacity: slotCapacity)
         heat.initialize(repeating: 0, count: slotCapacity)
+        exitCounts = .allocate(capacity: ChainTable.capacity)
+        exitCounts.initialize(repeating: 0, count: ChainTable.capacity)
         cache = cpu.cache
         seenGeneration = cpu.cache.generation
         seenInvalidations = cpu.cache.invalidationCount
@@ -89,6 +99,7 @@ final class JITTier {
         frame.deallocate()
         entries.deallocate()
         heat.deallocate()
+        exitCounts.deallocate()
     }
 
     /// The op a new block starts with.
@@ -101,6 +112,7 @@ final class JITTier {
     // MARK: Keeping regions consistent with the cache
 
     /// Drops regions whose blocks were invalidated or flushed since the last look.
+    @inline(never)
     func synchronize(with cache: TranslationCache) {
         if cache.generation != seenGeneration {
             seenGeneration = cache.generation
@@ -147,6 +159,12 @@ final class JITTier {
             cache.ops[op].imm = profileCount
             return false
         }
+        return requestRegion(at: op, cache: cache, flags: flags)
+    }
+
+    /// Forms and compiles (or queues) a region entered at the block whose `profile` op is at
+    /// `op`; returns whether compiled code is installed there now.
+    private func requestRegion(at op: Int, cache: TranslationCache, flags: UInt64) -> Bool {
         guard let slot = freeSlots.popLast() ?? (regions.count < slotCapacity ? appendSlot() : nil) else {
             cache.ops[op].imm = profileCount
             return false
@@ -162,6 +180,35 @@ final class JITTier {
         }
         finish(compiler.timedCompile(request), cache: cache)
         return cache.ops[op].code == .enterCompiled
+    }
+
+    /// A side exit through chain slot `id` continued in the interpreter at the block whose
+    /// first op is `op`. A region whose exit is taken often left out a block its hot path runs
+    /// (a loop's other half, whose own count is not frequent enough by itself): every such
+    /// exit costs a return to the exec loop and a re-entry. Once the exit is taken
+    /// `hotExitCount` times within `hotExitWindow` instructions, the target gets a region of
+    /// its own, which takes in the exiting region's blocks, and the exit is linked to it.
+    @inline(__always)
+    func noteInterpretedExit(through id: Int, to op: Int, flags: UInt64, retired: UInt64) {
+        exitCounts[id] &+= 1
+        if exitCounts[id] >= Self.hotExitCount { exitCountRanOut(id, to: op, flags: flags, retired: retired) }
+    }
+
+    /// Starts the exit count of a chain slot given to a new region.
+    func resetExitCount(_ id: Int) {
+        exitCounts[id] = 0
+        exitCountStarts[id] = nil
+    }
+
+    @inline(never)
+    private func exitCountRanOut(_ id: Int, to op: Int, flags: UInt64, retired: UInt64) {
+        exitCounts[id] = 0
+        guard let armed = exitCountStarts.updateValue(retired, forKey: id),
+              retired &- armed <= configuration.hotWindow &* Self.hotExitWindowFactor else { return }
+        exitCountStarts[id] = nil
+        guard cache.ops[op].code == .profile, cache.ops[op].imm <= Self.pendingCount / 2 else { return }
+        statistics.hotExitRequests += 1
+        _ = requestRegion(at: op, cache: cache, flags: flags)
     }
 
     /// Whether a block whose count just ran out is hot by rate, not just by count (`auto`): it
@@ -180,13 +227,16 @@ final class JITTier {
 
     /// The code of the region installed at the `enterCompiled` op `op` (nil if it was dropped),
     /// after linking a pending side exit to it and noting its heat. One call with everything
-    /// borrowed: this runs on every entry into compiled code, where copying a `Region` out or
-    /// retaining the tier and cache around several calls cost a tenth of a boot's vCPU time.
+    /// borrowed and the rare work out of line: this runs on every entry into compiled code.
+    @inline(__always)
     func enter(op: Int, blockPC: UInt64) -> CompiledRegionFunction? {
-        synchronize(with: cache)
+        if cache.generation != seenGeneration || cache.invalidationCount != seenInvalidations { synchronize(with: cache) }
         guard cache.ops[op].code == .enterCompiled else { return nil }
-        // First, as a synchronous promotion (`llvm`) replaces the region entered here.
-        notePromotion(enteredSlot: Int(cache.ops[op].imm), cache: cache)
+        promotionCountdown -= 1
+        if promotionCountdown <= 0 || heat[Int(cache.ops[op].imm)] >= configuration.optimizeThreshold {
+            // First, as a synchronous promotion (`llvm`) replaces the region entered here.
+            notePromotion(enteredSlot: Int(cache.ops[op].imm), cache: cache)
+        }
         let entry = cache.ops[op]
         guard entry.code == .enterCompiled, case let address = entries[Int(entry.imm)], address != 0 else { return nil }
         if pendingLink != nil { linkPending(to: Int(entry.imm), at: blockPC) }
@@ -267,11 +317,12 @@ final class JITTier {
 
     // MARK: Promotion to the optimised tier
 
-    /// Called on each entry into the region at `slot`: recompiles it optimised if it is hot,
-    /// and every `promotionScanInterval` entries looks at all regions.
+    /// Called on an entry into the region at `slot` that is hot or ends the scan interval:
+    /// recompiles it optimised if it is hot, and every `promotionScanInterval` entries looks at
+    /// all regions.
+    @inline(never)
     private func notePromotion(enteredSlot slot: Int, cache: TranslationCache) {
         if heat[slot] >= configuration.optimizeThreshold { promote(slot, cache: cache) }
-        promotionCountdown -= 1
         guard promotionCountdown <= 0 else { return }
         promotionCountdown = Self.promotionScanInterval
         for other in regions.indices where heat[other] >= configuration.optimizeThreshold {
