@@ -164,9 +164,10 @@ final class LLVMCompiler: @unchecked Sendable {
             LLVMDisposeModule(module)
             throw .compilation(Self.consume(error))
         }
+        if let directory = Self.dumpDirectory { LLVMPrintModuleToFile(module, "\(directory)/\(name).ll", nil) }
         let threadSafeModule = LLVMOrcCreateNewThreadSafeModule(module, threadSafeContext)
         codeGenStart = .now
-        return try lock.withLock { _ throws(JITError) -> CompiledCode in
+        let code = try lock.withLock { _ throws(JITError) -> CompiledCode in
             for tracker in deferredRemovals.withLock({ list in defer { list.removeAll() }; return list }) {
                 Self.free(LLVMOrcResourceTrackerRef(bitPattern: tracker)!)
             }
@@ -188,6 +189,8 @@ final class LLVMCompiler: @unchecked Sendable {
             }
             return CompiledCode(function: unsafeBitCast(pointer, to: CompiledRegionFunction.self), tracker: tracker)
         }
+        if let directory = Self.dumpDirectory { Self.noteDumped(request, code: code, in: directory) }
+        return code
     }
 
     /// Frees a region's machine code (now, or at the next compile if one is running); nothing
