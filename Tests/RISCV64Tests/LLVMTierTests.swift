@@ -137,6 +137,24 @@ import Translator
         #expect(rig.hart.engine.jitError == nil)
     }
 
+    /// The pair `addi a0, a0, 1; addi a1, a2, 4` becomes one `addImmPair` whose second source
+    /// (a2) no other op of the region names.
+    @Test(arguments: [llvm, llvmQuick])
+    func anAddPairReadingAnOtherwiseUnusedRegisterCompiles(jit: JITConfiguration) throws {
+        let rig = try GuestRig("""
+            li a2, 5
+            li a0, 0
+        1:  addi a0, a0, 1
+            addi a1, a2, 4
+            li t0, 10
+            bne a0, t0, 1b
+        """, jit: jit)
+        rig.run()
+        #expect(rig.hart.engine.jitError == nil)
+        #expect(rig["a0"] == 10)
+        #expect(rig["a1"] == 9)
+    }
+
     @Test(arguments: [llvm, llvmQuick, auto])
     func compiledLoopsRetireExactInstructionCounts(jit: JITConfiguration) throws {
         let rig = try GuestRig("""

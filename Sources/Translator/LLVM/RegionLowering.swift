@@ -76,7 +76,8 @@ struct RegionLowering: ~Copyable {
         var slots = [LLVMValueRef?](repeating: nil, count: 256)
         for block in blocks {
             for op in block.ops where op.code != .profile && op.code != .enterCompiled {
-                for slot in [op.d, op.a, op.b] where slots[Int(slot)] == nil {
+                // `addImmPair` reads its second source from c.
+                for slot in [op.d, op.a, op.b, op.code == .addImmPair ? op.c : op.d] where slots[Int(slot)] == nil {
                     slots[Int(slot)] = LLVMBuildAlloca(builder, i64, "s\(slot)")
                 }
             }
