@@ -49,7 +49,7 @@ import Translator
     """
 
     /// Loads, stores of every width (to RAM and to a device), a misaligned access that traps,
-    /// an ecall, AMOs and nested loops: final registers, memory and minstret agree.
+    /// an ecall, AMOs, fences and nested loops: final registers, memory and minstret agree.
     static let mixedProgram = """
         lla t0, handler
         csrw mtvec, t0
@@ -72,11 +72,13 @@ import Translator
         mul a4, a2, a3
         add s1, s1, a4
         amoadd.d a5, s3, (s0)
+        fence rw, rw
         addi s0, s0, 16
         addi s3, s3, -1
         bnez s3, inner
         li t1, 0x10000000
         sw s1, 0(t1)
+        fence
         lw t2, 4(t1)
         add s1, s1, t2
         addi s2, s2, -1

@@ -158,7 +158,12 @@ struct RegionLowering: ~Copyable {
             return false
 
         case .fence:
-            LLVMBuildFence(builder, LLVMAtomicOrderingSequentiallyConsistent, 0, "")
+            // A full barrier as an idempotent locked RMW rather than `fence seq_cst`: LLVM 14
+            // lowers the fence to MFENCE, which costs about 27 ns on the AMD hosts measured
+            // here, and the unused `or 0` to `lock or` on the stack, about 3.5 ns, with the same
+            // ordering for ordinary memory (what Linux uses for smp_mb on x86 too).
+            LLVMBuildAtomicRMW(builder, LLVMAtomicRMWBinOpOr, frameWord(JITFrame.scratch), const(0),
+                               LLVMAtomicOrderingSequentiallyConsistent, 0)
             return false
 
         case .branchEqual, .branchNotEqual, .branchLess, .branchGreaterEqual, .branchLessUnsigned,
