@@ -6,9 +6,15 @@ import Machine
 /// The builder stamps every op with its instruction's PC offset and retired count, so front ends
 /// emit plain ops and precise faults come for free. A block ends at the first control transfer
 /// or system instruction, at `maxInstructions`, or where the next instruction cannot be fetched.
+///
+/// Ops go to a scratch buffer the translation cache owns and the cache copies them in, so
+/// translating a block allocates nothing.
 public struct BlockBuilder: ~Copyable {
     /// Guest instructions per block at most; keeps `IROp.retired` and `pcOffset` in range.
     public static let maxInstructions = 128
+    /// Ops per block at most: a guest instruction becomes at most three ops (a `jalr` whose rd is
+    /// its rs1, a NaN-boxing `flw`), plus the jump that ends a full block.
+    static let maxOps = maxInstructions * 3 + 1
 
     /// The guest PC (guest-virtual; guest-physical while address translation is off) of the
     /// first instruction.
@@ -17,17 +23,19 @@ public struct BlockBuilder: ~Copyable {
     public let physicalPC: UInt64
     /// The mode flags the block is translated for (part of its cache key).
     public let flags: UInt64
-    public private(set) var ops: [IROp] = []
+    /// The ops emitted so far, in `opBuffer`.
+    public private(set) var opCount = 0
     public private(set) var instructionCount = 0
     /// Whether a block-ending op has been emitted.
     public private(set) var isEnded = false
-    /// The guest pages the block's bytes lie in (one, or two when it crosses a page), each with
-    /// a `CodeMask` of the 64-byte chunks the block's instructions occupy in it.
-    public private(set) var pages: [(page: UInt64, mask: UInt64)] = []
+    /// The end of the block's last instruction so far (`startPC` before the first).
+    private var endPC: UInt64
     /// Why the last `fetch16` returned nil (an access or page fault of the fetch).
     public private(set) var fetchFault: GuestFault?
     private var currentOffset: UInt16 = 0
     private let cpu: CPUContext
+    /// Where the ops go (`maxOps` of them): the translation cache's scratch buffer.
+    private let opBuffer: UnsafeMutablePointer<IROp>
     /// The virtual-to-physical mapping of a second page, once the block reached one.
     private var nextPage: (virtual: UInt64, physical: UInt64)?
 
@@ -36,8 +44,12 @@ public struct BlockBuilder: ~Copyable {
         self.physicalPC = physicalPC
         self.flags = flags
         self.cpu = cpu
-        ops.reserveCapacity(Self.maxInstructions * 2)
+        endPC = startPC
+        opBuffer = cpu.cache.builderScratch
     }
+
+    /// The ops of the block so far; valid until the next block is built.
+    public var ops: UnsafeBufferPointer<IROp> { UnsafeBufferPointer(start: opBuffer, count: opCount) }
 
     /// The guest-physical address of code at `pc`, or nil (and `fetchFault`) if it cannot be
     /// fetched.
@@ -73,32 +85,35 @@ public struct BlockBuilder: ~Copyable {
         return UInt16(littleEndian: p.loadUnaligned(as: UInt16.self))
     }
 
-    /// Starts the next guest instruction, `length` bytes at `pc`; the ops emitted until the next
-    /// call belong to it.
+    /// Starts the next guest instruction, `length` bytes at `pc`, which must follow the previous
+    /// one (a block is one run of consecutive instructions from `startPC`); the ops emitted until
+    /// the next call belong to it.
     public mutating func beginInstruction(at pc: UInt64, length: UInt64) {
         precondition(!isFull && !isEnded, "a front end emitted past the end of its block")
+        precondition(pc == endPC, "a block's instructions must be consecutive")
         instructionCount += 1
         currentOffset = UInt16(truncatingIfNeeded: pc &- startPC)
-        let last = pc &+ length &- 1
-        if pc >> TLBGeometry.pageShift == last >> TLBGeometry.pageShift {
-            noteBytes(pc, last)
-        } else {
-            noteBytes(pc, pc | TLBGeometry.pageOffsetMask)
-            noteBytes(last & ~TLBGeometry.pageOffsetMask, last)
-        }
+        endPC = pc &+ length
     }
 
-    /// Records that virtual bytes `first...last` (within one page, already fetched) hold code
-    /// of this block; pages are recorded by physical number.
-    private mutating func noteBytes(_ first: UInt64, _ last: UInt64) {
-        guard let physicalFirst = physical(first) else { return }
-        let page = physicalFirst >> TLBGeometry.pageShift
-        let mask = CodeMask.chunks(first, last)
-        if let i = pages.firstIndex(where: { $0.page == page }) {
-            pages[i].mask |= mask
+    /// The guest-physical pages the block's bytes `startPC ..< endPC` lie in, by physical number,
+    /// with the chunks they occupy. Worked out once from the byte range rather than per
+    /// instruction: the range is contiguous and its pages' mappings were found while fetching.
+    public var pages: BlockPages {
+        var pages = BlockPages()
+        guard endPC != startPC else { return pages }
+        let last = endPC &- 1
+        let firstPage = physicalPC >> TLBGeometry.pageShift
+        if startPC >> TLBGeometry.pageShift == last >> TLBGeometry.pageShift {
+            pages.note(page: firstPage, chunks: CodeMask.chunks(startPC, last))
         } else {
-            pages.append((page, mask))
+            guard let next = nextPage, next.virtual == last >> TLBGeometry.pageShift else {
+                preconditionFailure("a block's second page was never fetched")
+            }
+            pages.note(page: firstPage, chunks: CodeMask.chunks(startPC, startPC | TLBGeometry.pageOffsetMask))
+            pages.note(page: next.physical, chunks: CodeMask.chunks(last & ~TLBGeometry.pageOffsetMask, last))
         }
+        return pages
     }
 
     /// Appends an op of the current instruction; an `addImm` right after another one is fused
@@ -107,11 +122,13 @@ public struct BlockBuilder: ~Copyable {
         var op = op
         op.retired = UInt8(truncatingIfNeeded: instructionCount)
         op.pcOffset = currentOffset
-        if op.code == .addImm, let last = ops.last, last.code == .addImm, let pair = IROp.pair(last, op) {
-            ops[ops.count - 1] = pair
+        if op.code == .addImm, opCount > 0, opBuffer[opCount - 1].code == .addImm, let pair = IROp.pair(opBuffer[opCount - 1], op) {
+            opBuffer[opCount - 1] = pair
             return
         }
-        ops.append(op)
+        precondition(opCount < Self.maxOps, "a front end emitted more than three ops for an instruction")
+        (opBuffer + opCount).initialize(to: op)
+        opCount += 1
         switch op.code {
         case .jump, .jumpIndirect, .exitToLoop, .raise, .invalidated: isEnded = true
         default: break

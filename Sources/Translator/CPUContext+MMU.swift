@@ -19,7 +19,8 @@ extension CPUContext {
     /// Forgets every mapping of the contexts in `contexts`, and every block lookup shortcut
     /// (jump cache), since a virtual PC may now name other code.
     public func flushTLB(contexts: Range<Int>) {
-        for context in contexts {
+        for context in contexts where mappedContexts & 1 << context != 0 {
+            mappedContexts &= ~(1 << context)
             (tlbStorage + context * TLBGeometry.entryCount).update(repeating: .empty, count: TLBGeometry.entryCount)
             (fetchTLBStorage + context * FetchTLBEntry.entryCount).update(repeating: .empty, count: FetchTLBEntry.entryCount)
         }
@@ -44,14 +45,18 @@ extension CPUContext {
 
     /// The physical address of an instruction fetch at `pc` in the fetch context.
     func translateFetch(_ pc: UInt64) -> Result<UInt64, GuestFault> {
-        guard fetchTranslated, let translator = addressTranslator else { return .success(pc) }
+        guard fetchTranslated else { return .success(pc) }
         let page = pc >> TLBGeometry.pageShift
         let entry = fetchTLBStorage + fetchContext * FetchTLBEntry.entryCount + (Int(truncatingIfNeeded: page) & (FetchTLBEntry.entryCount - 1))
+        // Probed before the page walker is looked at: a hit (the common case after a jump cache
+        // miss) then copies no existential.
         if entry.pointee.virtualPage == page {
             return .success(entry.pointee.physicalPage << TLBGeometry.pageShift | (pc & TLBGeometry.pageOffsetMask))
         }
+        guard let translator = addressTranslator else { return .success(pc) }
         let result = translator.translate(pc, access: .fetch, cpu: self)
         if case .success(let physical) = result {
+            mappedContexts |= 1 << fetchContext
             entry.pointee = FetchTLBEntry(virtualPage: page, physicalPage: physical >> TLBGeometry.pageShift)
         }
         return result

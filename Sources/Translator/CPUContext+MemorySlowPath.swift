@@ -16,6 +16,7 @@ extension CPUContext {
         guard let host = memory.hostPointer(physicalBase, length: TLBGeometry.pageSize) else { return }
         let page = physicalBase >> TLBGeometry.pageShift
         let writable = (forStore || !dataTranslated) && !cache.holdsCode(page: page)
+        mappedContexts |= 1 << dataContext
         tlb[TLBGeometry.index(address)] = TLBEntry(
             readTag: base, writeTag: writable ? base : TLBEntry.invalidTag,
             addend: UInt(bitPattern: host) &- UInt(truncatingIfNeeded: base), physicalPage: page)

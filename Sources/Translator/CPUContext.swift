@@ -36,6 +36,11 @@ public final class CPUContext: @unchecked Sendable {
     public internal(set) var fetchContext = 0
     var dataTranslated = false
     var fetchTranslated = false
+    /// Bit k: context k's data or fetch TLB may hold a mapping (set on every fill, cleared when
+    /// the context is flushed). A full flush skips the contexts with nothing to forget: during
+    /// a boot most SFENCE.VMAs find the U-mode and SUM contexts empty.
+    /// (Kept beside the two flags above, in their padding, so no other field moves.)
+    var mappedContexts: UInt8 = 0
     /// The front end's page walk, used while a context translates.
     public var addressTranslator: (any AddressTranslator)?
     /// The fault of the last failed slow-path access.

@@ -146,8 +146,9 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
         guard cpu.memory.hostPointer(physical, length: 2) != nil else { return .failure(.fetchAccess(address: pc)) }
         var builder = BlockBuilder(startPC: pc, physicalPC: physical, flags: flags, cpu: cpu)
         guest.translate(&builder)
-        precondition(builder.isEnded && !builder.ops.isEmpty, "the front end left a block without an end")
-        let newPages = builder.pages.map(\.page).filter { !cache.holdsCode(page: $0) }
+        precondition(builder.isEnded && builder.opCount > 0, "the front end left a block without an end")
+        var newPages = BlockPages()
+        for entry in builder.pages where !cache.holdsCode(page: entry.page) { newPages.note(page: entry.page, chunks: entry.mask) }
         let prefix = jit.map { IROp(.profile, imm: $0.profileCount) }
         var inserted = cache.insert(builder, prefix: prefix)
         if inserted == nil {
@@ -155,7 +156,7 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
             inserted = cache.insert(builder, prefix: prefix)
         }
         guard let block = inserted else { preconditionFailure("one block does not fit the translation cache") }
-        for page in newPages { cpu.protectCodePage(page) }
+        for entry in newPages { cpu.protectCodePage(entry.page) }
         return .success(block)
     }
 }

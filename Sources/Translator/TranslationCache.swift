@@ -35,6 +35,8 @@ final class TranslationCache {
     /// Per code page: its blocks and the chunks they occupy.
     private var codePages: [UInt64: (blocks: [Int32], mask: UInt64)] = [:]
     let jumpCache: UnsafeMutablePointer<JumpCacheEntry>
+    /// Where `BlockBuilder` puts the ops of the block being translated (`BlockBuilder.maxOps`).
+    let builderScratch: UnsafeMutablePointer<IROp>
     static let jumpCacheSize = 4096
     /// A filter of the virtual pages that may have jump cache entries (a bit per page hash, set
     /// on every fill, reset with the whole cache). A single-page MMU flush of a page that runs no
@@ -57,12 +59,14 @@ final class TranslationCache {
         index = BlockHashTable(capacity: maxBlocks)
         ops = .allocate(capacity: opCapacity)
         jumpCache = .allocate(capacity: Self.jumpCacheSize)
+        builderScratch = .allocate(capacity: BlockBuilder.maxOps)
         jumpCache.initialize(repeating: JumpCacheEntry(pc: 0, flags: 0, block: -1, firstOp: 0), count: Self.jumpCacheSize)
     }
 
     deinit {
         ops.deallocate()
         jumpCache.deallocate()
+        builderScratch.deallocate()
     }
 
     @inline(__always)
@@ -97,24 +101,25 @@ final class TranslationCache {
     /// Adds a translated block, led by `prefix` when given (the tier-up `profile` op); nil when
     /// the cache is full (flush and retry).
     func insert(_ builder: borrowing BlockBuilder, prefix: IROp? = nil) -> Int32? {
-        let total = builder.ops.count + (prefix == nil ? 0 : 1)
+        let total = builder.opCount + (prefix == nil ? 0 : 1)
         guard opCount + total <= opCapacity, blocks.count < maxBlocks else { return nil }
         let first = opCount
         if let prefix { (ops + first).initialize(to: prefix.stamped(block: Int32(blocks.count))) }
         let body = first + (prefix == nil ? 0 : 1)
-        builder.ops.withUnsafeBufferPointer { src in
-            (ops + body).initialize(from: src.baseAddress!, count: src.count)
-        }
+        (ops + body).initialize(from: builder.ops.baseAddress!, count: builder.opCount)
         opCount += total
         let b = Int32(blocks.count)
         blocks.append(Block(pc: builder.startPC, physicalPC: builder.physicalPC, flags: builder.flags,
                             firstOp: Int32(first), isValid: true))
         index.insert(b, in: blocks)
-        for (page, mask) in builder.pages {
-            codePages[page, default: ([], 0)].blocks.append(b)
-            codePages[page, default: ([], 0)].mask |= mask
-        }
+        for entry in builder.pages { Self.add(b, chunks: entry.mask, to: &codePages[entry.page, default: ([], 0)]) }
         return b
+    }
+
+    /// Records block `b` in a code page's entry (one dictionary access for both fields).
+    private static func add(_ b: Int32, chunks: UInt64, to entry: inout (blocks: [Int32], mask: UInt64)) {
+        entry.blocks.append(b)
+        entry.mask |= chunks
     }
 
     /// Invalidates every block translated from `page` if a write to the chunks in `written`

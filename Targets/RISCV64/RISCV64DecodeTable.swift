@@ -31,7 +31,7 @@ struct EncodingPattern: Sendable {
 
 /// The 32-bit RISC-V encodings xemu executes (unprivileged ISA 20191213, chapters 2, 5, 7, 8, 9,
 /// 11, 12 and the chapter 24 opcode map; privileged ISA 20211203 §3.3 and §4.2 for mret/sret/wfi/sfence.vma; Zba/Zbb/Zbs 1.0.0).
-/// The first matching row wins; rows are grouped by major opcode for lookup.
+/// The first matching row wins; rows are grouped by major opcode and funct3 for lookup.
 enum RISCV64DecodeTable {
     static let rows: [EncodingPattern] = integerRows + floatRows
 
@@ -185,20 +185,49 @@ enum RISCV64DecodeTable {
         .init("bseti",  "001010 ...... ..... 001 ..... 0010011", .shiftImmediate(.bitSetImm)),
     ]
 
-    /// Rows by major opcode (bits 6:2), in table order.
-    static let byOpcode: [[EncodingPattern]] = {
-        var groups = Array(repeating: [EncodingPattern](), count: 32)
+    /// A row reduced to what matching needs: no name, so a lookup copies nothing reference-counted.
+    struct Entry: Sendable {
+        let mask: UInt32
+        let match: UInt32
+        let action: RISCV64Action
+    }
+
+    /// The rows by major opcode (bits 6:2) and funct3 (bits 14:12), in table order, each row
+    /// under every funct3 it admits: most groups hold one to three rows, so a lookup tests few.
+    /// Group `key` is `entries[groupStart[key] ..< groupStart[key + 1]]`.
+    static let (entries, groupStart): ([Entry], [Int32]) = {
+        var groups = Array(repeating: [Entry](), count: groupCount)
         for row in rows {
             precondition(row.mask & 0x7F == 0x7F, "\(row.name) does not fix its major opcode")
-            groups[Int((row.match >> 2) & 0x1F)].append(row)
+            for funct3 in UInt32(0)..<8 where row.mask & funct3Mask & (funct3 << 12 ^ row.match) == 0 {
+                groups[groupKey(row.match & ~funct3Mask | funct3 << 12)].append(Entry(mask: row.mask, match: row.match, action: row.action))
+            }
         }
-        return groups
+        var starts: [Int32] = [0]
+        for group in groups { starts.append(starts[starts.count - 1] + Int32(group.count)) }
+        return (groups.flatMap { $0 }, starts)
     }()
 
-    /// The row matching a 32-bit instruction, or nil for an illegal or unsupported one.
-    static func decode(_ word: UInt32) -> EncodingPattern? {
+    private static let funct3Mask: UInt32 = 0x7000
+    private static let groupCount = 32 * 8
+
+    @inline(__always)
+    private static func groupKey(_ word: UInt32) -> Int {
+        Int(truncatingIfNeeded: (word >> 2 & 0x1F) << 3 | (word >> 12 & 7))
+    }
+
+    /// What a 32-bit instruction does, or nil for an illegal or unsupported one.
+    static func decode(_ word: UInt32) -> RISCV64Action? {
         guard word & 3 == 3 else { return nil }
-        for row in byOpcode[Int((word >> 2) & 0x1F)] where word & row.mask == row.match { return row }
+        let entries = entries, groupStart = groupStart
+        let key = groupKey(word)
+        var i = Int(groupStart[key])
+        let end = Int(groupStart[key + 1])
+        while i < end {
+            let entry = entries[i]
+            if word & entry.mask == entry.match { return entry.action }
+            i += 1
+        }
         return nil
     }
 }

@@ -7,7 +7,7 @@ extension RISCV64FrontEnd {
 
     // swiftlint:disable:next cyclomatic_complexity function_body_length
     func emit(_ word: UInt32, raw: UInt32, pc: UInt64, length: UInt64, into builder: inout BlockBuilder) {
-        guard let row = RISCV64DecodeTable.decode(word) else {
+        guard let action = RISCV64DecodeTable.decode(word) else {
             emitIllegal(raw, into: &builder)
             return
         }
@@ -17,7 +17,7 @@ extension RISCV64FrontEnd {
         let rs1 = UInt8(f(word, 19, 15)), rs2 = UInt8(f(word, 24, 20))
         let immI = Int64(Int32(bitPattern: word) >> 20)
         let next = pc &+ length
-        switch row.action {
+        switch action {
         case .register(let code):
             if rdNumber != 0 { builder.emit(IROp(code, d: rd, a: rs1, b: rs2)) }
         case .immediate(let code):
@@ -99,7 +99,7 @@ extension RISCV64FrontEnd {
                 emitIllegal(raw, into: &builder)
                 return
             }
-            emitFloat(row.action, word: word, into: &builder)
+            emitFloat(action, word: word, into: &builder)
         }
     }
 

@@ -66,7 +66,7 @@ public final class RISCV64FrontEnd: GuestFrontEnd, @unchecked Sendable {
             }
             if low & 3 != 3 {
                 builder.beginInstruction(at: pc, length: 2)
-                if let word = RISCV64CompressedTable.expand(low) {
+                if let word = RISCV64Compressed.expand(low) {
                     emit(word, raw: UInt32(low), pc: pc, length: 2, into: &builder)
                 } else {
                     emitIllegal(UInt32(low), into: &builder)

@@ -1,4 +1,5 @@
 import Testing
+import Machine
 @testable import RISCV64
 
 @Suite struct CompressedTests {
@@ -74,11 +75,60 @@ import Testing
             for rs2 in 1..<32 {
                 let half = UInt16(0x9002 | rd << 7 | rs2 << 2)
                 let word = RISCV64Encoding.r(0, rs2: UInt32(rs2), rs1: UInt32(rd), funct3: 0, rd: UInt32(rd), opcode: 0b0110011)
-                #expect(RISCV64CompressedTable.expand(half) == word)
+                #expect(RISCV64Compressed.expand(half) == word)
             }
         }
-        #expect(RISCV64CompressedTable.expand(0) == nil, "the all-zero halfword is illegal")
-        #expect(RISCV64CompressedTable.expand(0x8002) == nil, "c.jr with rs1 = 0 is reserved")
-        #expect(RISCV64CompressedTable.expand(0x6101) == nil, "c.addi16sp with 0 is reserved")
+        #expect(RISCV64Compressed.expand(0) == nil, "the all-zero halfword is illegal")
+        #expect(RISCV64Compressed.expand(0x8002) == nil, "c.jr with rs1 = 0 is reserved")
+        #expect(RISCV64Compressed.expand(0x6101) == nil, "c.addi16sp with 0 is reserved")
+    }
+}
+
+@Suite struct CompressedExpansionTests {
+    @Test func everyHalfwordExpandsAsTheSpecTablesSay() {
+        var mismatches: [String] = []
+        var illegal = 0
+        for value in 0...UInt32(UInt16.max) {
+            let half = UInt16(value)
+            let expected = CompressedReference.expand(half)
+            if expected == nil { illegal += 1 }
+            let actual = RISCV64Compressed.expand(half)
+            if actual != expected, mismatches.count < 20 {
+                let show = { (word: UInt32?) in word.map { String($0, radix: 16) } ?? "illegal" }
+                mismatches.append("\(String(half, radix: 16)): \(show(actual)), expected \(show(expected))")
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches)")
+        // The 16384 halfwords with bits 1:0 = 11 are not compressed; the rest of the illegal ones
+        // are the reserved encodings (quadrant 0 funct3 100, zero immediates, rd = x0).
+        #expect(illegal > 16384)
+    }
+}
+
+@Suite struct DecodeTableTests {
+    /// The grouped lookup must pick the row a first-match search of the table picks.
+    @Test func groupedLookupPicksTheFirstMatchingRow() {
+        var rng = SplitMix64(seed: 0x5EED_DEC0)
+        var mismatches: [String] = []
+        func check(_ word: UInt32) {
+            let expected = RISCV64DecodeTable.rows.first { word & $0.mask == $0.match }?.action
+            if RISCV64DecodeTable.decode(word) != expected, mismatches.count < 20 {
+                mismatches.append(String(word, radix: 16))
+            }
+        }
+        // Every major opcode, funct3 and funct7 with the other fields random, then words from
+        // each row's own pattern, then anything.
+        for opcode in UInt32(0)..<128 {
+            for funct3 in UInt32(0)..<8 {
+                for funct7 in UInt32(0)..<128 {
+                    check(funct7 << 25 | funct3 << 12 | opcode | UInt32(truncatingIfNeeded: rng.next()) & 0x01FF_8F80)
+                }
+            }
+        }
+        for row in RISCV64DecodeTable.rows {
+            for _ in 0..<256 { check(row.match | UInt32(truncatingIfNeeded: rng.next()) & ~row.mask) }
+        }
+        for _ in 0..<(1 << 18) { check(UInt32(truncatingIfNeeded: rng.next())) }
+        #expect(mismatches.isEmpty, "\(mismatches)")
     }
 }

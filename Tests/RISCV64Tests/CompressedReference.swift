@@ -1,9 +1,10 @@
-/// The RVC encodings (unprivileged ISA §16, table 16.5-16.7), each expanded into the 32-bit
-/// instruction it stands for, which the main decode table then handles. Reserved encodings
-/// (zero immediates where the spec forbids them, rd = x0 where reserved) expand to nil and
-/// raise an illegal-instruction exception. RV64 has no compressed single-precision loads and
-/// stores; the double-precision ones are here.
-enum RISCV64CompressedTable {
+@testable import RISCV64
+
+/// A reference RVC expander for the tests: the spec's opcode maps (unprivileged ISA §16, tables
+/// 16.5-16.7) written row by row as bit patterns and searched in order, with each row's fields
+/// mapped onto its 32-bit equivalent. Slow and plain, so the fast expander the front end uses
+/// (`RISCV64Compressed`) can be checked against it for every halfword.
+enum CompressedReference {
     /// How a row's fields map onto its 32-bit equivalent.
     enum Form: Sendable {
         case addi4spn, lw, ld, sw, sd, fld, fsd, fldsp, fsdsp
