@@ -100,8 +100,10 @@ public final class PackedDriver {
         let n = buffers.count
         let maxSegments = layout.maxSegments
         precondition(n > 0 && n <= maxSegments, "a chain needs 1...maxSegments buffers")
-        let ring = self.ring, size = self.size
-        var freeID = self.freeID, freeCount = self.freeCount, orderCount = self.orderCount
+        let ring = self.ring, size = self.size, order = self.order, nextFreeID = self.nextFreeID
+        let tokenOfID = self.tokenOfID, descriptorsOfID = self.descriptorsOfID
+        let indirect = self.indirect, inOrder = self.inOrder
+        var freeID = self.freeID, freeCount = self.freeCount, orderCount = self.orderCount, lastAdded = self.lastAdded
         var nextAvail = self.nextAvail, availWrap = self.availWrap
         var advanced: UInt32 = 0
         var done = 0
@@ -160,6 +162,7 @@ public final class PackedDriver {
         self.orderCount = orderCount
         self.nextAvail = nextAvail
         self.availWrap = availWrap
+        self.lastAdded = lastAdded
         added &+= advanced
         return done
     }
