@@ -113,13 +113,24 @@ public struct PackedRing {
     mutating func push(_ chain: UsedToken, written: UInt32) throws(VirtqueueError) {
         let id = chain.head
         guard id < size, chain.isPacked else { throw .notInFlight }
+        guard slotsOfID[Int(id)] != 0 else { throw .notInFlight }
+        stage(id: id, sequence: chain.sequence, written: written)
+    }
+
+    /// `push` for a chain this ring's `pop()` returned, which is known to be in flight.
+    @inlinable @inline(always)
+    mutating func pushPopped(_ chain: borrowing DescriptorChain, written: UInt32) {
+        stage(id: chain.head, sequence: chain.sequence, written: written)
+    }
+
+    @inlinable @inline(always)
+    mutating func stage(id: UInt16, sequence: UInt32, written: UInt32) {
         let slots = slotsOfID[Int(id)]
-        guard slots != 0 else { throw .notInFlight }
         slotsOfID[Int(id)] = 0
         inFlight &-= 1
         let writeBit = written > 0 ? RingLayout.write : 0
         let position: UInt16, flags: UInt16
-        if inOrder, staged > 0, lastStagedEmpty, chain.sequence == lastStagedSequence &+ 1 {
+        if inOrder, staged > 0, lastStagedEmpty, sequence == lastStagedSequence &+ 1 {
             position = lastStaged
             flags = lastStagedFlags & ~RingLayout.write | writeBit
         } else {
@@ -139,7 +150,7 @@ public struct PackedRing {
         if inOrder {
             lastStaged = position
             lastStagedFlags = flags
-            lastStagedSequence = chain.sequence
+            lastStagedSequence = sequence
             lastStagedEmpty = written == 0
         }
         let advanced = UInt32(nextUsed) &+ UInt32(slots)

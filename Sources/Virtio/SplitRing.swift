@@ -81,17 +81,28 @@ public struct SplitRing {
     @inlinable @inline(always)
     mutating func push(_ chain: UsedToken, written: UInt32) throws(VirtqueueError) {
         guard inFlight > 0, chain.head < size, !chain.isPacked else { throw .notInFlight }
+        stage(head: chain.head, sequence: chain.sequence, written: written)
+    }
+
+    /// `push` for a chain this ring's `pop()` returned, which is known to be in flight.
+    @inlinable @inline(always)
+    mutating func pushPopped(_ chain: borrowing DescriptorChain, written: UInt32) {
+        stage(head: chain.head, sequence: chain.sequence, written: written)
+    }
+
+    @inlinable @inline(always)
+    mutating func stage(head: UInt16, sequence: UInt32, written: UInt32) {
         inFlight &-= 1
         let slot: UInt16
-        if inOrder, staged > 0, lastStagedEmpty, chain.sequence == lastStagedSequence &+ 1 {
+        if inOrder, staged > 0, lastStagedEmpty, sequence == lastStagedSequence &+ 1 {
             slot = usedIndex &+ staged &- 1
         } else {
             slot = usedIndex &+ staged
             staged &+= 1
         }
-        RingMemory.store64(used, 4 &+ 8 &* (Int(slot) & mask), UInt64(chain.head) | UInt64(written) << 32)
+        RingMemory.store64(used, 4 &+ 8 &* (Int(slot) & mask), UInt64(head) | UInt64(written) << 32)
         if inOrder {
-            lastStagedSequence = chain.sequence
+            lastStagedSequence = sequence
             lastStagedEmpty = written == 0
         }
     }

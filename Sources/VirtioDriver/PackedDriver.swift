@@ -100,8 +100,10 @@ public final class PackedDriver {
         let n = buffers.count
         let maxSegments = layout.maxSegments
         precondition(n > 0 && n <= maxSegments, "a chain needs 1...maxSegments buffers")
-        let ring = self.ring, size = self.size
-        var freeID = self.freeID, freeCount = self.freeCount, orderCount = self.orderCount
+        let ring = self.ring, size = self.size, order = self.order, nextFreeID = self.nextFreeID
+        let tokenOfID = self.tokenOfID, descriptorsOfID = self.descriptorsOfID
+        let indirect = self.indirect, inOrder = self.inOrder
+        var freeID = self.freeID, freeCount = self.freeCount, orderCount = self.orderCount, lastAdded = self.lastAdded
         var nextAvail = self.nextAvail, availWrap = self.availWrap
         var advanced: UInt32 = 0
         var done = 0
@@ -160,6 +162,7 @@ public final class PackedDriver {
         self.orderCount = orderCount
         self.nextAvail = nextAvail
         self.availWrap = availWrap
+        self.lastAdded = lastAdded
         added &+= advanced
         return done
     }
@@ -206,6 +209,18 @@ public final class PackedDriver {
     /// own state is held in locals for the batch, so `body` must not call back into the driver.
     @inlinable @inline(always)
     public func reclaim(max: Int = .max, _ body: (UsedBuffer) -> Void) -> Int {
+        // When as many descriptors as buffers are in flight, every buffer in flight holds one
+        // descriptor, and stays so while buffers are only taken back: the next used position is
+        // then the current one plus 1, known before the ID is loaded. Otherwise each step waits
+        // for two dependent loads (the ID, then its descriptor count); the two bodies make that
+        // a choice per call rather than a conditional move on the loaded count per buffer.
+        Int(size) &- freeCount == orderCount
+            ? reclaim(max: max, singleDescriptors: true, body)
+            : reclaim(max: max, singleDescriptors: false, body)
+    }
+
+    @inlinable @inline(always)
+    func reclaim(max: Int, singleDescriptors: Bool, _ body: (UsedBuffer) -> Void) -> Int {
         if violation != nil { return 0 }
         let ring = self.ring, size = self.size, order = self.order
         let writeEvent = eventFlagsShadow == RingLayout.eventFlagsDesc
@@ -242,7 +257,7 @@ public final class PackedDriver {
                 pendingBatch = nil
             }
             orderCount &-= 1
-            let count = descriptorsOfID[Int(returned)]
+            let count = singleDescriptors ? 1 : descriptorsOfID[Int(returned)]
             var position = UInt32(lastUsed) &+ UInt32(count)
             if position >= UInt32(size) { position &-= UInt32(size); usedWrap.toggle() }
             lastUsed = UInt16(truncatingIfNeeded: position)

@@ -97,8 +97,10 @@ public final class SplitDriver {
         precondition(n > 0 && n <= maxSegments, "a chain needs 1...maxSegments buffers")
         let mask = Int(size) &- 1
         let desc = self.desc, avail = self.avail, nextFree = self.nextFree, order = self.order
+        let tokenOfHead = self.tokenOfHead, descriptorsOfHead = self.descriptorsOfHead
+        let indirect = self.indirect, inOrder = self.inOrder
         var freeHead = self.freeHead, freeCount = self.freeCount, availIndex = self.availIndex
-        var orderCount = self.orderCount
+        var orderCount = self.orderCount, lastAdded = self.lastAdded
         var done = 0
         while done < count {
             let useIndirect = indirect && n > 1 && freeCount > 0
@@ -147,6 +149,7 @@ public final class SplitDriver {
         self.freeCount = freeCount
         self.availIndex = availIndex
         self.orderCount = orderCount
+        self.lastAdded = lastAdded
         added &+= UInt16(truncatingIfNeeded: done)
         return done
     }

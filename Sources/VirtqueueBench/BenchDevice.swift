@@ -49,23 +49,20 @@ struct BenchDevice {
         var errors: UInt64 = 0
     }
 
-    /// Pops, walks and pushes each chain in turn. One function per completion order, each with
-    /// a single call site of every engine method, so that the whole loop, walk and push
-    /// included, is one inlined body rather than calls that spill the ring state per chain.
+    /// Pops, walks and pushes each chain in turn, through the queue's own in-order loop (which
+    /// holds the ring state in registers for the batch).
     @inline(never)
     static func serveInOrder(_ queue: inout Virtqueue, limit: Int, perChain: Bool, tally: inout Tally) -> Int {
-        var count = 0
-        while count < limit {
-            let popped: DescriptorChain?
-            do { popped = try queue.pop() } catch { tally.errors &+= 1; break }
-            guard var chain = popped else { break }
-            let written = walk(&chain, tally: &tally)
-            do { try queue.push(chain.token, written: written) } catch { tally.errors &+= 1 }
-            if perChain && queue.needsInterrupt() { tally.interrupts &+= 1 }
-            count &+= 1
+        // Local functions rather than closure expressions: `@inline(always)` makes the walk part
+        // of the loop instead of a call per chain.
+        @inline(always) func serve(_ chain: inout DescriptorChain) -> UInt32 { walk(&chain, tally: &tally) }
+        @inline(always) func interrupt() { tally.interrupts &+= 1 }
+        do {
+            return try queue.serveInOrder(limit: limit, decisionPerChain: perChain, serve, interrupt: interrupt)
+        } catch {
+            tally.errors &+= 1
+            return 0
         }
-        if !perChain && count > 0 && queue.needsInterrupt() { tally.interrupts &+= 1 }
-        return count
     }
 
     /// Pops and walks every chain, then completes them in reverse order.

@@ -66,6 +66,8 @@ import Testing
         BadInput(withKernel + ["--frobnicate"], mentions: "'--frobnicate'"),
         BadInput(riscv + ["--kernel"], mentions: "--kernel"),
         BadInput(["bench", "virtqueue", "--chain-length", "0"], mentions: "--chain-length must be between 1 and 16, not 0"),
+        BadInput(["bench", "virtqueue", "--features", "fast"],
+                 mentions: "--features must be none, event-idx, indirect or event-idx+indirect, not fast"),
         BadInput(["bench", "virtqueue", "--queue-size", "65536"],
                  mentions: "--queue-size must be a power of two from 16 to 32768, not 65536"),
         // Parsed and valid, but the device or the board is not built yet: a runtime failure.
