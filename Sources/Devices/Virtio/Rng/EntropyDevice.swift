@@ -55,25 +55,22 @@ public final class EntropyDevice: VirtioDevice, @unchecked Sendable {
         interrupts = nil
     }
 
-    /// Worker thread: fills every available chain, then re-enables notifications.
+    /// Worker thread: fills every available chain, then re-enables notifications. Each request
+    /// gets its interrupt decision as soon as it is filled: the guest waits on every one.
     private func serve() {
         guard queue != nil, let interrupts else { return }
+        @inline(always) func fillChain(_ chain: inout DescriptorChain) -> UInt32 { UInt32(fill(&chain)) }
+        @inline(always) func signal() { interrupts.usedBuffers(queue: 0) }
         var served = 0
         while served < 4096 {
-            let popped: DescriptorChain?
-            do { popped = try queue!.pop() } catch {
+            queue!.disableNotifications()
+            do {
+                served += try queue!.serveInOrder(limit: 4096 - served, decisionPerChain: true, fillChain, interrupt: signal)
+            } catch {
                 interrupts.deviceNeedsReset()
                 return
             }
-            guard var chain = popped else {
-                if queue!.enableNotifications() { continue }
-                break
-            }
-            queue!.disableNotifications()
-            let written = fill(&chain)
-            try? queue!.push(chain.token, written: UInt32(written))
-            served += 1
-            if queue!.needsInterrupt() { interrupts.usedBuffers(queue: 0) }
+            if served == 4096 || !queue!.enableNotifications() { break }
         }
         // A driver that keeps the ring full gets served in later batches, not in one loop.
         if served == 4096 { worker.post(1) }
