@@ -4,8 +4,8 @@ import CLLVM
 /// = addend + guest address), the `JITThunks` slow paths on a miss, and a fault exit that
 /// returns to the exec loop with the precise PC and retired count.
 extension RegionLowering {
-    /// TLBEntry words: readTag, writeTag, addend, physicalPage.
-    static let tlbEntryWords = 4
+    /// log2 of a TLBEntry's size in bytes (four words: readTag, writeTag, addend, physicalPage).
+    static let tlbEntryShift: UInt64 = 5
 
     mutating func lowerLoad(_ op: IROp, at: UInt64) {
         let size = CPUContext.accessSize(op.code)
@@ -88,12 +88,15 @@ extension RegionLowering {
         return (entry, slow, join)
     }
 
+    /// The entry's byte offset comes from one shift and one mask (entries are 32 bytes), so
+    /// FastISel folds it into the tag and addend loads' addressing instead of scaling an index
+    /// twice.
     private func tlbEntry(_ address: LLVMValueRef) -> LLVMValueRef {
-        let index = LLVMBuildAnd(builder, LLVMBuildLShr(builder, address, const(TLBGeometry.pageShift), ""),
-                                 const(TLBGeometry.indexMask), "")
-        let word = LLVMBuildMul(builder, index, const(UInt64(Self.tlbEntryWords)), "")
-        var indices: [LLVMValueRef?] = [word]
-        return LLVMBuildInBoundsGEP2(builder, i64, tlb, &indices, 1, "entry")
+        let offset = LLVMBuildAnd(builder, LLVMBuildLShr(builder, address, const(TLBGeometry.pageShift - Self.tlbEntryShift), ""),
+                                  const(TLBGeometry.indexMask << Self.tlbEntryShift), "")
+        var indices: [LLVMValueRef?] = [offset]
+        let bytes = LLVMBuildInBoundsGEP2(builder, i8, LLVMBuildBitCast(builder, tlb, LLVMPointerType(i8, 0), ""), &indices, 1, "")
+        return LLVMBuildBitCast(builder, bytes, i64Pointer, "entry")
     }
 
     private func expectedTag(_ address: LLVMValueRef, size: UInt64) -> LLVMValueRef {
