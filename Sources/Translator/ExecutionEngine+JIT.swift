@@ -6,6 +6,7 @@ extension ExecutionEngine {
     public var jitStatistics: JITStatistics? {
         guard var statistics = jit?.statistics else { return nil }
         statistics.retiredInstructions = cpu.retired
+        statistics.quickInstructions = jit?.quickInstructions ?? 0
         return statistics
     }
 
@@ -39,6 +40,7 @@ extension ExecutionEngine {
             frame[JITFrame.cpu] = UInt64(UInt(bitPattern: Unmanaged.passUnretained(cpu).toOpaque()))
             frame[JITFrame.retired] = 0
             frame[JITFrame.budget] = JITFrame.chainBudget
+            frame[JITFrame.loopLimit] = JITFrame.loopInstructions
             let code = function(cpu.state, frame)
             cpu.retired &+= frame[JITFrame.retired]
             jit.statistics.compiledInstructions &+= frame[JITFrame.retired]

@@ -24,8 +24,13 @@ enum JITFrame {
     /// Region-to-region calls left before compiled code returns to the exec loop (which sees
     /// exit requests only there); the loop sets it to `chainBudget` before each call.
     static let budget = 7
-    static let wordCount = 8
+    /// Instructions one region call may retire before its in-region loops leave (the loop sets
+    /// it to `loopInstructions` before each call; a slow path that asks to leave zeroes it,
+    /// `JITThunks`).
+    static let loopLimit = 8
+    static let wordCount = 9
     static let chainBudget: UInt64 = 64
+    static let loopInstructions: UInt64 = 4096
 
     /// Why compiled code returned.
     enum Exit: UInt64 {
@@ -47,31 +52,39 @@ enum JITFrame {
 typealias CompiledRegionFunction = @convention(c) (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>) -> UInt64
 
 /// The C-callable slow paths compiled code calls on a TLB miss and for atomics. Each takes the
-/// `CPUContext` as an unretained opaque pointer. Status results: 0 the access faulted (the
-/// fault is in `slowFault`), 1 done, 2 done but compiled code should return to the exec loop
-/// soon: translated code was invalidated, or the access (a device) requested an exit.
+/// `CPUContext` as an unretained opaque pointer and the frame. Status results: 0 the access
+/// faulted (the fault is in `slowFault`), 1 done. When translated code was invalidated or the
+/// access (a device) requested an exit, the thunk also zeroes the frame's `loopLimit` and chain
+/// `budget`, so the region leaves at its next transfer without chaining: the exec loop then
+/// drops stale code (as the interpreter finishes its current block and then meets the
+/// invalidated op) or handles the exit request (as the interpreter does at its next chained
+/// jump). Doing that here, not in the emitted slow path, keeps every memory op's cold code to a
+/// call and a fault test.
 enum JITThunks {
     typealias Load = @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64, UnsafeMutablePointer<UInt64>) -> UInt64
-    typealias Store = @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64, UInt64) -> UInt64
+    typealias Store = @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64, UInt64, UnsafeMutablePointer<UInt64>) -> UInt64
     typealias Atomic = @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64, UInt64, UnsafeMutablePointer<UInt64>) -> UInt64
 
-    static let load: Load = { opaque, address, size, out in
+    /// The loaded value goes to the frame's `scratch`.
+    static let load: Load = { opaque, address, size, frame in
         let cpu = Unmanaged<CPUContext>.fromOpaque(opaque).takeUnretainedValue()
         guard let value = cpu.loadSlow(address, size: size) else { return 0 }
-        out.pointee = value
-        return cpu.exitFlags.load(ordering: .relaxed) == 0 ? 1 : 2
+        frame[JITFrame.scratch] = value
+        if cpu.exitFlags.load(ordering: .relaxed) != 0 { requestLeave(frame) }
+        return 1
     }
 
-    static let store: Store = { opaque, address, size, value in
+    static let store: Store = { opaque, address, size, value, frame in
         let cpu = Unmanaged<CPUContext>.fromOpaque(opaque).takeUnretainedValue()
         let before = cpu.cache.invalidationCount
         guard cpu.storeSlow(address, size: size, value: value) else { return 0 }
-        return cpu.cache.invalidationCount == before && cpu.exitFlags.load(ordering: .relaxed) == 0 ? 1 : 2
+        if cpu.cache.invalidationCount != before || cpu.exitFlags.load(ordering: .relaxed) != 0 { requestLeave(frame) }
+        return 1
     }
 
     /// `packedOp` is the opcode's raw value in bits 0-7 and the op's `c` in bits 8-15; the
-    /// old value (or the SC result) goes to `out`.
-    static let atomic: Atomic = { opaque, packedOp, address, operand, out in
+    /// old value (or the SC result) goes to the frame's `scratch`.
+    static let atomic: Atomic = { opaque, packedOp, address, operand, frame in
         let cpu = Unmanaged<CPUContext>.fromOpaque(opaque).takeUnretainedValue()
         let before = cpu.cache.invalidationCount
         guard let code = IROpcode(rawValue: UInt8(truncatingIfNeeded: packedOp)) else { preconditionFailure("atomic thunk for a bad opcode") }
@@ -88,11 +101,17 @@ enum JITThunks {
         }
         switch result {
         case .success(let value):
-            out.pointee = value
-            return cpu.cache.invalidationCount == before && cpu.exitFlags.load(ordering: .relaxed) == 0 ? 1 : 2
+            frame[JITFrame.scratch] = value
+            if cpu.cache.invalidationCount != before || cpu.exitFlags.load(ordering: .relaxed) != 0 { requestLeave(frame) }
+            return 1
         case .failure(let fault):
             cpu.slowFault = fault
             return 0
         }
+    }
+
+    private static func requestLeave(_ frame: UnsafeMutablePointer<UInt64>) {
+        frame[JITFrame.loopLimit] = 0
+        frame[JITFrame.budget] = 0
     }
 }

@@ -20,6 +20,9 @@ public struct JITStatistics: Sendable {
     /// the interpreter).
     public var compiledInstructions: UInt64 = 0
     public var retiredInstructions: UInt64 = 0
+    /// The part of `compiledInstructions` retired by quick (-O0) regions: how much of the run
+    /// the tier-up policy leaves in code slower than the optimised tier's.
+    public var quickInstructions: UInt64 = 0
     /// Returns from compiled code, by `JITFrame.Exit` raw value.
     public var exits = Exits()
     /// Regions requested because a side exit into the interpreter was taken often.
@@ -83,7 +86,7 @@ extension JITStatistics {
             ? 100 * Double(statistics.compiledInstructions) / Double(statistics.retiredInstructions) : 0
         let exits = statistics.exits
         text += "jit: \(statistics.compiledInstructions) of \(statistics.retiredInstructions) instructions compiled "
-        text += "(\(Int(compiledShare))%); exits: \(exits.unlinkedJump) unlinked jumps, \(exits.otherJump) other jumps, "
+        text += "(\(Int(compiledShare))%), \(statistics.quickInstructions) of them quick; exits: \(exits.unlinkedJump) unlinked jumps, \(exits.otherJump) other jumps, "
         text += "\(exits.indirect) indirect, \(exits.helper) helpers, \(exits.fault) faults\n"
         if let error { text += "jit: first compile error: \(error)\n" }
         FileHandle.standardError.write(Data(text.utf8))

@@ -135,6 +135,7 @@ final class JITTier {
 
     private func drop(_ slot: Int, cache: TranslationCache, rewriteEntry: Bool) {
         guard let region = regions[slot] else { return }
+        takeHeat(slot)
         regions[slot] = nil
         entries[slot] = 0
         chains.unlink(region.incoming, target: slot)
@@ -333,7 +334,7 @@ final class JITTier {
     /// Recompiles the quick region at `slot` optimised: in the background for `auto` (the quick
     /// code runs until the new code is installed), at once for `llvm`.
     private func promote(_ slot: Int, cache: TranslationCache) {
-        heat[slot] = 0
+        takeHeat(slot)
         guard let region = regions[slot], region.tier == .quick, !region.promoting,
               let newSlot = freeSlots.popLast() ?? (regions.count < slotCapacity ? appendSlot() : nil) else { return }
         regions[slot]?.promoting = true
@@ -349,7 +350,18 @@ final class JITTier {
     private func abandonPromotion(of slot: Int) {
         guard regions[slot] != nil else { return }
         regions[slot]?.promoting = false
+        takeHeat(slot)
+    }
+
+    /// Zeroes a slot's heat word, counting what it held as instructions run in quick code.
+    private func takeHeat(_ slot: Int) {
+        statistics.quickInstructions &+= heat[slot]
         heat[slot] = 0
+    }
+
+    /// Instructions quick regions retired, including what the live regions' heat words hold.
+    var quickInstructions: UInt64 {
+        regions.indices.reduce(statistics.quickInstructions) { $0 &+ (regions[$1] != nil ? heat[$1] : 0) }
     }
 
     private func appendSlot() -> Int {

@@ -4,8 +4,8 @@ import CLLVM
 /// = addend + guest address), the `JITThunks` slow paths on a miss, and a fault exit that
 /// returns to the exec loop with the precise PC and retired count.
 extension RegionLowering {
-    /// TLBEntry words: readTag, writeTag, addend, physicalPage.
-    static let tlbEntryWords = 4
+    /// log2 of a TLBEntry's size in bytes (four words: readTag, writeTag, addend, physicalPage).
+    static let tlbEntryShift: UInt64 = 5
 
     mutating func lowerLoad(_ op: IROp, at: UInt64) {
         let size = CPUContext.accessSize(op.code)
@@ -21,9 +21,8 @@ extension RegionLowering {
 
         LLVMPositionBuilderAtEnd(builder, slow)
         let status = callThunk(Self.loadThunkType(self), address: UInt(bitPattern: unsafeBitCast(JITThunks.load, to: UnsafeRawPointer.self)),
-                               [cpuPointer, address, const(size), frameWord(JITFrame.scratch)])
+                               [cpuPointer, address, const(size), frame])
         faultUnless(status, at: at, retired: op.retired)
-        noteLeaveRequest(status)
         let slowValue = LLVMBuildLoad2(builder, i64, frameWord(JITFrame.scratch), "")!
         let slowEnd = LLVMGetInsertBlock(builder)
         LLVMBuildBr(builder, join)
@@ -55,9 +54,8 @@ extension RegionLowering {
 
         LLVMPositionBuilderAtEnd(builder, slow)
         let status = callThunk(Self.storeThunkType(self), address: UInt(bitPattern: unsafeBitCast(JITThunks.store, to: UnsafeRawPointer.self)),
-                               [cpuPointer, address, const(size), value])
+                               [cpuPointer, address, const(size), value, frame])
         faultUnless(status, at: at, retired: op.retired)
-        noteLeaveRequest(status)
         LLVMBuildBr(builder, join)
         LLVMPositionBuilderAtEnd(builder, join)
     }
@@ -65,9 +63,8 @@ extension RegionLowering {
     mutating func lowerAtomic(_ op: IROp, at: UInt64) {
         let packed = UInt64(op.code.rawValue) | UInt64(op.c) << 8
         let status = callThunk(Self.atomicThunkType(self), address: UInt(bitPattern: unsafeBitCast(JITThunks.atomic, to: UnsafeRawPointer.self)),
-                               [cpuPointer, const(packed), read(op.a), read(op.b), frameWord(JITFrame.scratch)])
+                               [cpuPointer, const(packed), read(op.a), read(op.b), frame])
         faultUnless(status, at: at, retired: op.retired)
-        noteLeaveRequest(status)
         write(op.d, LLVMBuildLoad2(builder, i64, frameWord(JITFrame.scratch), "")!)
     }
 
@@ -91,12 +88,15 @@ extension RegionLowering {
         return (entry, slow, join)
     }
 
+    /// The entry's byte offset comes from one shift and one mask (entries are 32 bytes), so
+    /// FastISel folds it into the tag and addend loads' addressing instead of scaling an index
+    /// twice.
     private func tlbEntry(_ address: LLVMValueRef) -> LLVMValueRef {
-        let index = LLVMBuildAnd(builder, LLVMBuildLShr(builder, address, const(TLBGeometry.pageShift), ""),
-                                 const(TLBGeometry.indexMask), "")
-        let word = LLVMBuildMul(builder, index, const(UInt64(Self.tlbEntryWords)), "")
-        var indices: [LLVMValueRef?] = [word]
-        return LLVMBuildInBoundsGEP2(builder, i64, tlb, &indices, 1, "entry")
+        let offset = LLVMBuildAnd(builder, LLVMBuildLShr(builder, address, const(TLBGeometry.pageShift - Self.tlbEntryShift), ""),
+                                  const(TLBGeometry.indexMask << Self.tlbEntryShift), "")
+        var indices: [LLVMValueRef?] = [offset]
+        let bytes = LLVMBuildInBoundsGEP2(builder, i8, LLVMBuildBitCast(builder, tlb, LLVMPointerType(i8, 0), ""), &indices, 1, "")
+        return LLVMBuildBitCast(builder, bytes, i64Pointer, "entry")
     }
 
     private func expectedTag(_ address: LLVMValueRef, size: UInt64) -> LLVMValueRef {
@@ -129,18 +129,6 @@ extension RegionLowering {
         LLVMPositionBuilderAtEnd(builder, ok)
     }
 
-    /// After status 2 both budgets drop to zero, so the region leaves at its next transfer
-    /// without chaining: the exec loop then drops stale code (as the interpreter finishes its
-    /// current block and then meets the invalidated op) or handles the exit request a device
-    /// made (as the interpreter does at its next chained jump).
-    private func noteLeaveRequest(_ status: LLVMValueRef) {
-        let invalidated = LLVMBuildICmp(builder, LLVMIntEQ, status, const(2), "")
-        let current = LLVMBuildLoad2(builder, i64, budget, "")
-        LLVMBuildStore(builder, LLVMBuildSelect(builder, invalidated, const(0), current, ""), budget)
-        let chainBudget = LLVMBuildLoad2(builder, i64, frameWord(JITFrame.budget), "")
-        LLVMBuildStore(builder, LLVMBuildSelect(builder, invalidated, const(0), chainBudget, ""), frameWord(JITFrame.budget))
-    }
-
     private func callThunk(_ type: LLVMTypeRef, address: UInt, _ arguments: [LLVMValueRef]) -> LLVMValueRef {
         let pointer = LLVMConstIntToPtr(const(UInt64(address)), LLVMPointerType(type, 0))
         var args: [LLVMValueRef?] = arguments.map { $0 }
@@ -165,8 +153,8 @@ extension RegionLowering {
     }
 
     static func storeThunkType(_ l: borrowing RegionLowering) -> LLVMTypeRef {
-        var params: [LLVMTypeRef?] = [LLVMPointerType(l.i8, 0), l.i64, l.i64, l.i64]
-        return LLVMFunctionType(l.i64, &params, 4, 0)
+        var params: [LLVMTypeRef?] = [LLVMPointerType(l.i8, 0), l.i64, l.i64, l.i64, l.i64Pointer]
+        return LLVMFunctionType(l.i64, &params, 5, 0)
     }
 
     static func atomicThunkType(_ l: borrowing RegionLowering) -> LLVMTypeRef {

@@ -5,13 +5,11 @@ import CLLVM
 ///
 /// Guest slots live in allocas (promoted to SSA values by `sroa`): each slot the region touches
 /// is loaded at entry, and every write also stores through to the state, so the single exit
-/// block every exit branches to needs no write-back. Direct transfers between the region's blocks are branches, with a
-/// budget that bounds how long compiled code runs before the exec loop sees exit requests.
+/// block every exit branches to needs no write-back. Direct transfers between the region's
+/// blocks are branches while the instructions retired in this call stay below the frame's
+/// `loopLimit`, which bounds how long compiled code runs before the exec loop sees exit requests.
 /// Loads and stores inline the SoftMMU TLB hit path and call `JITThunks` on a miss.
 struct RegionLowering: ~Copyable {
-    /// In-region transfers taken before the region returns to the exec loop.
-    static let edgeBudget: UInt64 = 1024
-
     let context: LLVMContextRef
     let module: LLVMModuleRef
     let builder: LLVMBuilderRef
@@ -23,7 +21,6 @@ struct RegionLowering: ~Copyable {
     /// One alloca per slot the region names (nil for the others).
     var slots: [LLVMValueRef?]
     let retired: LLVMValueRef
-    let budget: LLVMValueRef
     let tlb: LLVMValueRef
     let cpuPointer: LLVMValueRef
     /// The exit block and its incoming values (phis built at the end).
@@ -83,7 +80,6 @@ struct RegionLowering: ~Copyable {
             }
         }
         retired = LLVMBuildAlloca(builder, i64, "retired")
-        budget = LLVMBuildAlloca(builder, i64, "budget")
         self.slots = slots
         for slot in 0..<256 {
             guard let alloca = slots[slot] else { continue }
@@ -91,7 +87,6 @@ struct RegionLowering: ~Copyable {
             LLVMBuildStore(builder, LLVMBuildLoad2(builder, i64, gep, ""), alloca)
         }
         LLVMBuildStore(builder, LLVMConstInt(i64, 0, 0), retired)
-        LLVMBuildStore(builder, LLVMConstInt(i64, Self.edgeBudget, 0), budget)
         let tlbWord = LLVMBuildLoad2(builder, i64, Self.gep(builder, i64, frame, JITFrame.tlb, in: context), "tlbword")
         tlb = LLVMBuildIntToPtr(builder, tlbWord, i64Pointer, "tlb")
         let cpuWord = LLVMBuildLoad2(builder, i64, Self.gep(builder, i64, frame, JITFrame.cpu, in: context), "cpuword")
@@ -222,7 +217,10 @@ struct RegionLowering: ~Copyable {
     // MARK: Transfers and exits
 
     /// A direct transfer: a branch to the target's block if the region holds it (while the
-    /// budget lasts), a side exit otherwise.
+    /// call has retired fewer than `loopLimit` instructions), a side exit otherwise. The one
+    /// counter serves both instret and the loop bound: a separate edge countdown cost a register
+    /// and two instructions on every loop back edge. Every transfer retires its branch, so the
+    /// count grows on each edge and the bound holds.
     private mutating func transfer(to target: UInt64, retiring count: UInt8) {
         guard let destination = blockEntries[target] else {
             let slot = chainSlots[target]
@@ -230,11 +228,11 @@ struct RegionLowering: ~Copyable {
                  chain: slot.map { const(UInt64($0.address)) })
             return
         }
+        precondition(count > 0, "an in-region transfer retires its branch")
         let total = LLVMBuildAdd(builder, LLVMBuildLoad2(builder, i64, retired, ""), const(UInt64(count)), "")
         LLVMBuildStore(builder, total, retired)
-        let left = LLVMBuildSub(builder, LLVMBuildLoad2(builder, i64, budget, ""), const(1), "")
-        LLVMBuildStore(builder, left, budget)
-        let goOn = LLVMBuildICmp(builder, LLVMIntSGT, left, const(0), "")
+        let limit = LLVMBuildLoad2(builder, i64, frameWord(JITFrame.loopLimit), "limit")
+        let goOn = LLVMBuildICmp(builder, LLVMIntULT, total, limit, "")
         let out = LLVMAppendBasicBlockInContext(context, function, "budget")
         LLVMBuildCondBr(builder, goOn, destination, out)
         LLVMPositionBuilderAtEnd(builder, out)
