@@ -44,7 +44,7 @@ public struct JITConfiguration: Sendable, Equatable {
     /// Whether the engine collects compile statistics (`JITStatistics`).
     public var collectsStatistics: Bool
 
-    public init(mode: Mode, threshold: Int = 1000, hotWindow: UInt64 = 100_000, steadyRounds: Int = 32, optimizeThreshold: UInt64 = 4_000_000, llvmTier: CompileTier = .optimized,
+    public init(mode: Mode, threshold: Int = 1000, hotWindow: UInt64 = 100_000, steadyRounds: Int = 64, optimizeThreshold: UInt64 = 4_000_000, llvmTier: CompileTier = .optimized,
                 maxRegions: Int = 4096, maxRegionBlocks: Int = 8, collectsStatistics: Bool = false) {
         self.mode = mode
         self.threshold = max(1, threshold)
