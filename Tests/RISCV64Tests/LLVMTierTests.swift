@@ -221,22 +221,38 @@ import Translator
         #expect(rig.hart.engine.jitError == nil)
     }
 
-    /// A block counts as hot only if it reached the threshold within `hotWindow` instructions:
-    /// with a window of none, the loop (50,000 threshold crossings) never asks for a compile.
+    /// Without steady rounds, a block counts as hot only if it reached the threshold within
+    /// `hotWindow` instructions: with a window of none, the loop (50,000 threshold crossings)
+    /// never asks for a compile.
     @Test(arguments: [UInt64(0), 1_000_000])
     func autoCompilesOnlyFrequentBlocks(window: UInt64) throws {
-        let rig = try GuestRig(Self.sumLoop, jit: JITConfiguration(mode: .auto, threshold: 2, hotWindow: window))
+        let jit = JITConfiguration(mode: .auto, threshold: 2, hotWindow: window, steadyRounds: 0)
+        let rig = try GuestRig(Self.sumLoop, jit: jit)
         rig.run()
         let statistics = try #require(rig.hart.engine.jitStatistics)
         #expect(rig["a0"] == 5_000_050_000)
         #expect((statistics.requestedRegions > 0) == (window > 0))
     }
 
+    /// A block whose count runs out `steadyRounds` more times, each outside the window, counts
+    /// as hot all the same: with a window of none the loop asks for a compile after
+    /// (1 + 8) * 2 entries.
+    @Test func autoCompilesSteadyBlocksOutsideTheWindow() throws {
+        let jit = JITConfiguration(mode: .auto, threshold: 2, hotWindow: 0, steadyRounds: 8)
+        let rig = try GuestRig(Self.sumLoop, jit: jit)
+        rig.run()
+        let statistics = try #require(rig.hart.engine.jitStatistics)
+        #expect(rig["a0"] == 5_000_050_000)
+        #expect(statistics.requestedRegions > 0)
+        #expect(rig.hart.engine.jitError == nil)
+    }
+
     /// An inner loop of 8 iterations inside an outer one (27 instructions an outer iteration):
     /// with a window of 1000 instructions only the inner loop's block runs `threshold` (100)
     /// times in it. Its region leaves out the block after it, which had run too little when the
     /// region was formed, so every outer iteration leaves the region into the interpreter; that
-    /// exit, taken 256 times within 10,000 instructions, makes the block after the loop hot.
+    /// exit, taken 256 times within 10,000 instructions, makes the block after the loop hot
+    /// (without steady rounds, which would make it hot first).
     static let innerLoop = """
         li a0, 0
         li a1, 2000000
@@ -251,7 +267,7 @@ import Translator
     """
 
     @Test func anOftenTakenExitMakesItsTargetHot() throws {
-        let rig = try GuestRig(Self.innerLoop, jit: JITConfiguration(mode: .auto, threshold: 100, hotWindow: 1000))
+        let rig = try GuestRig(Self.innerLoop, jit: JITConfiguration(mode: .auto, threshold: 100, hotWindow: 1000, steadyRounds: 0))
         rig.run()
         let statistics = try #require(rig.hart.engine.jitStatistics)
         #expect(rig["a0"] == 16_000_000)

@@ -27,6 +27,12 @@ public struct JITConfiguration: Sendable, Equatable {
     /// Guest instructions within which a block must run `threshold` times to count as hot
     /// (`auto` only): hot means frequent, not just often over a long run.
     public var hotWindow: UInt64
+    /// Threshold rounds, none of them within `hotWindow`, after which a block counts as hot all
+    /// the same (`auto` only; 0: never). A boot enters some code hundreds of thousands of times,
+    /// but only once every few thousand instructions (page clearing and copying, allocators,
+    /// string and list walks): by rate alone it never tiers up, and it ran 87% of the
+    /// instructions a Linux boot interpreted, in a few hundred blocks.
+    public var steadyRounds: Int
     /// Guest instructions a quick region retires before `auto` recompiles it optimised.
     public var optimizeThreshold: UInt64
     /// The tier `llvm` compiles every region at (differential tests cover both).
@@ -38,11 +44,12 @@ public struct JITConfiguration: Sendable, Equatable {
     /// Whether the engine collects compile statistics (`JITStatistics`).
     public var collectsStatistics: Bool
 
-    public init(mode: Mode, threshold: Int = 1000, hotWindow: UInt64 = 100_000, optimizeThreshold: UInt64 = 4_000_000, llvmTier: CompileTier = .optimized,
+    public init(mode: Mode, threshold: Int = 1000, hotWindow: UInt64 = 100_000, steadyRounds: Int = 64, optimizeThreshold: UInt64 = 4_000_000, llvmTier: CompileTier = .optimized,
                 maxRegions: Int = 4096, maxRegionBlocks: Int = 8, collectsStatistics: Bool = false) {
         self.mode = mode
         self.threshold = max(1, threshold)
         self.hotWindow = hotWindow
+        self.steadyRounds = max(0, steadyRounds)
         self.optimizeThreshold = max(1, optimizeThreshold)
         self.llvmTier = llvmTier
         self.maxRegions = max(1, maxRegions)

@@ -46,8 +46,9 @@ final class JITTier {
     private var installHead = 0
     private var liveCount = 0
     private var worker: CompileWorker?
-    /// When each counting block started its current count (`cpu.retired`), for `isFrequent`.
-    private var countStarts: [Int32: UInt64] = [:]
+    /// When each counting block started its current count (`cpu.retired`), and how many of its
+    /// earlier counts ran out outside the window, for `isFrequent`.
+    private var countStarts: [Int32: (start: UInt64, slowRounds: Int)] = [:]
     /// Side exits into the interpreter per chain slot, and when each slot's current count
     /// started (`noteInterpretedExit`).
     private let exitCounts: UnsafeMutablePointer<UInt32>
@@ -216,10 +217,19 @@ final class JITTier {
     /// must have run `threshold` times within `hotWindow` retired instructions. A boot runs
     /// thousands of blocks a few thousand times each, spread over billions of instructions;
     /// compiling those costs more than it saves, while a loop that matters passes at once.
-    /// A block's first count only starts the clock.
+    /// A block's first count only starts the clock. A block whose count ran out `steadyRounds`
+    /// times more, each slower than the window, is hot too: it is not a loop, but it runs all
+    /// along (`JITConfiguration.steadyRounds`).
     private func isFrequent(block: Int32, retired: UInt64) -> Bool {
         guard configuration.mode == .auto else { return true }
-        guard let armed = countStarts.updateValue(retired, forKey: block), retired &- armed <= configuration.hotWindow else {
+        guard let armed = countStarts[block] else {
+            countStarts[block] = (retired, 0)
+            return false
+        }
+        let slowRounds = armed.slowRounds + 1
+        guard retired &- armed.start <= configuration.hotWindow
+            || (configuration.steadyRounds > 0 && slowRounds >= configuration.steadyRounds) else {
+            countStarts[block] = (retired, slowRounds)
             return false
         }
         countStarts[block] = nil
