@@ -6,27 +6,16 @@ import Testing
 /// The driver model's batch forms (`add(_:count:firstToken:)`, `reclaim(max:_:)`), which the
 /// benchmark uses, must leave the rings and the driver exactly as the one-at-a-time calls do.
 @Suite struct DriverBatchTests {
-    static let configurations: [(packed: Bool, features: UInt64)] =
-        Rig.featureSets(packed: false).map { (false, $0) } + Rig.featureSets(packed: true).map { (true, $0) }
-
     /// Two drivers on separate guest RAM, one fed batches and one single calls, against two
     /// queues served alike (in order, then out of order unless IN_ORDER is negotiated), through
     /// several ring laps and a full ring: same ring bytes, same buffers back, same state.
     @Test(arguments: 0..<16)
     func batchesMatchSingleCalls(configuration: Int) throws {
-        let (packed, features) = Self.configurations[configuration]
-        let size: UInt16 = packed ? 13 : 16
-        let memories = [Rig.memory(), Rig.memory()]
-        let drivers = try memories.map { try GuestDriver(memory: $0, size: size, features: features, base: Rig.ringBase) }
-        var queues = try zip(drivers, memories).map { try $0.queueConfig.activate(memory: $1) }
-        let buffers = UnsafeMutableBufferPointer<GuestBuffer>.allocate(capacity: 3)
-        defer { buffers.deallocate() }
-        _ = buffers.initialize(from: [GuestBuffer(address: Rig.dataBase, length: 64, deviceWritable: false),
-                                      GuestBuffer(address: Rig.dataBase + 4096, length: 1500, deviceWritable: true),
-                                      GuestBuffer(address: Rig.dataBase + 8192, length: 1500, deviceWritable: true)])
+        let twins = try TwinRings(configuration: configuration)
+        let drivers = twins.drivers, features = twins.features
         var token: UInt32 = 0
         for round in 0..<40 {
-            let chain = UnsafeBufferPointer(rebasing: buffers[0..<(round % 3 + 1)])
+            let chain = twins.chain(round % 3 + 1)
             let wanted = round % 7 + 1
             let batched = drivers[0].add(chain, count: wanted, firstToken: token)
             var single = 0
@@ -37,13 +26,13 @@ import Testing
 
             for q in 0..<2 {
                 var held: [UsedToken] = []
-                while var chain = try queues[q].pop() {
+                while var chain = try twins.queues[q].pop() {
                     _ = try chain.measure()
                     held.append(chain.token)
                 }
                 let reverse = round % 2 == 1 && features & VirtioFeature.inOrder == 0
-                for t in reverse ? held.reversed() : held { try queues[q].push(t, written: 100) }
-                _ = queues[q].needsInterrupt()
+                for t in reverse ? held.reversed() : held { try twins.queues[q].push(t, written: 100) }
+                _ = twins.queues[q].needsInterrupt()
             }
             var fromBatch: [UsedBuffer] = []
             let reclaimed = drivers[0].reclaim(max: round % 4 == 0 ? 2 : .max) { fromBatch.append($0) }
@@ -52,9 +41,7 @@ import Testing
             #expect(reclaimed == fromBatch.count)
             #expect(fromBatch == fromSingle, "round \(round)")
             #expect(drivers[0].inFlight == drivers[1].inFlight && drivers[0].freeDescriptors == drivers[1].freeDescriptors)
-            let layout = drivers[0].layout
-            let ringBytes = Int(layout.indirectArea - layout.descriptorArea)
-            let rings = try memories.map { try Array($0.slice(at: layout.descriptorArea, length: UInt64(ringBytes))) }
+            let rings = try twins.ringBytes()
             #expect(rings[0] == rings[1], "round \(round): ring bytes differ")
         }
         #expect(drivers[0].violation == nil, "\(drivers[0].violation ?? "")")

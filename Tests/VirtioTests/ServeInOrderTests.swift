@@ -6,27 +6,16 @@ import Testing
 /// `Virtqueue.serveInOrder`, the loop that holds the ring state in a local for a batch, must do
 /// exactly what a device's own pop -> walk -> push loop does.
 @Suite struct ServeInOrderTests {
-    static let configurations: [(packed: Bool, features: UInt64)] =
-        Rig.featureSets(packed: false).map { (false, $0) } + Rig.featureSets(packed: true).map { (true, $0) }
-
     /// Two drivers on separate guest RAM, one queue served by `serveInOrder` and one by hand,
     /// through several ring laps, a full ring, limits that stop a batch early, and both decision
     /// points: same ring bytes, same interrupt decisions, same buffers back.
     @Test(arguments: 0..<16)
     func servingMatchesPopAndPush(configuration: Int) throws {
-        let (packed, features) = Self.configurations[configuration]
-        let size: UInt16 = packed ? 13 : 16
-        let memories = [Rig.memory(), Rig.memory()]
-        let drivers = try memories.map { try GuestDriver(memory: $0, size: size, features: features, base: Rig.ringBase) }
-        var queues = try zip(drivers, memories).map { try $0.queueConfig.activate(memory: $1) }
-        let buffers = UnsafeMutableBufferPointer<GuestBuffer>.allocate(capacity: 3)
-        defer { buffers.deallocate() }
-        _ = buffers.initialize(from: [GuestBuffer(address: Rig.dataBase, length: 64, deviceWritable: false),
-                                      GuestBuffer(address: Rig.dataBase + 4096, length: 1500, deviceWritable: true),
-                                      GuestBuffer(address: Rig.dataBase + 8192, length: 1500, deviceWritable: true)])
+        let twins = try TwinRings(configuration: configuration)
+        let drivers = twins.drivers, size = twins.size
         var token: UInt32 = 0
         for round in 0..<48 {
-            let chain = UnsafeBufferPointer(rebasing: buffers[0..<(round % 3 + 1)])
+            let chain = twins.chain(round % 3 + 1)
             let added = drivers.map { $0.add(chain, count: round % 7 + 1, firstToken: token) }
             #expect(added[0] == added[1])
             token &+= UInt32(added[0])
@@ -42,27 +31,25 @@ import Testing
                 return UInt32(truncatingIfNeeded: (try? chain.measure())?.writable ?? 0)
             }
             func interrupt() { interrupts[0].append(walked) }
-            let served = try queues[0].serveInOrder(limit: limit, decisionPerChain: perChain, serve, interrupt: interrupt)
+            let served = try twins.queues[0].serveInOrder(limit: limit, decisionPerChain: perChain, serve, interrupt: interrupt)
 
             var byHand = 0
-            while byHand < limit, var chain = try queues[1].pop() {
+            while byHand < limit, var chain = try twins.queues[1].pop() {
                 let written = UInt32(truncatingIfNeeded: try chain.measure().writable)
-                try queues[1].push(chain, written: written)
+                try twins.queues[1].push(chain, written: written)
                 byHand += 1
-                if perChain && queues[1].needsInterrupt() { interrupts[1].append(byHand) }
+                if perChain && twins.queues[1].needsInterrupt() { interrupts[1].append(byHand) }
             }
-            if !perChain && byHand > 0 && queues[1].needsInterrupt() { interrupts[1].append(byHand) }
+            if !perChain && byHand > 0 && twins.queues[1].needsInterrupt() { interrupts[1].append(byHand) }
 
             #expect(served == byHand && walked == byHand, "round \(round)")
             #expect(interrupts[0] == interrupts[1], "round \(round)")
             var returned: [[UsedBuffer]] = [[], []]
             for d in 0..<2 { _ = drivers[d].reclaim { returned[d].append($0) } }
             #expect(returned[0] == returned[1], "round \(round)")
-            let layout = drivers[0].layout
-            let ringBytes = Int(layout.indirectArea - layout.descriptorArea)
-            let rings = try memories.map { try Array($0.slice(at: layout.descriptorArea, length: UInt64(ringBytes))) }
+            let rings = try twins.ringBytes()
             #expect(rings[0] == rings[1], "round \(round): ring bytes differ")
-            #expect(queues[0].inFlight == 0)
+            #expect(twins.queues[0].inFlight == 0)
         }
         #expect(drivers[0].violation == nil, "\(drivers[0].violation ?? "")")
     }
