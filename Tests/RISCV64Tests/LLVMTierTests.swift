@@ -218,6 +218,9 @@ import Translator
         #expect(statistics.optimizedRegions < statistics.installedRegions)
         #expect(statistics.quickInstructions > 0)
         #expect(statistics.quickInstructions < statistics.compiledInstructions)
+        #expect(statistics.optimizedCompiles == statistics.optimizedRegions)
+        #expect(statistics.optimizedCompileCPUNanoseconds > 0)
+        #expect(statistics.optimizedCompileCPUNanoseconds < statistics.compileCPUNanoseconds)
         #expect(rig.hart.engine.jitError == nil)
     }
 
@@ -296,6 +299,8 @@ import Translator
         #expect(statistics.codeGenNanoseconds > 0)
         #expect(statistics.codeGenNanoseconds <= statistics.totalCompileNanoseconds)
         #expect(statistics.compileCPUNanoseconds > 0)
+        #expect(statistics.optimizedCompiles == statistics.compiledRegions)
+        #expect(statistics.optimizedCompileCPUNanoseconds == statistics.compileCPUNanoseconds)
         #expect(statistics.droppedRequests == 0)
     }
 }

@@ -35,6 +35,9 @@ public struct JITStatistics: Sendable {
     public var codeGenNanoseconds: UInt64 = 0
     /// CPU time of all compiles, in nanoseconds (less than their wall time on a busy host).
     public var compileCPUNanoseconds: UInt64 = 0
+    /// The part of `compileCPUNanoseconds` spent on optimised recompiles, and how many there were.
+    public var optimizedCompileCPUNanoseconds: UInt64 = 0
+    public var optimizedCompiles = 0
     /// Wall time of each compile (lowering, optimisation and code generation), in nanoseconds.
     public var compileNanoseconds: [UInt64] = []
 
@@ -81,7 +84,8 @@ extension JITStatistics {
         let codeGen = total > 0 ? 100 * Double(statistics.codeGenNanoseconds) / Double(total) : 0
         text += "\(Int(codeGen))% of it code generation; compile CPU time \(statistics.compileCPUNanoseconds / 1_000_000) ms, "
         let count = UInt64(max(1, statistics.compileNanoseconds.count))
-        text += "mean \(Self.microseconds(statistics.compileCPUNanoseconds / count)) us\n"
+        text += "mean \(Self.microseconds(statistics.compileCPUNanoseconds / count)) us, "
+        text += "\(statistics.optimizedCompileCPUNanoseconds / 1_000_000) ms of it in \(statistics.optimizedCompiles) optimised compiles\n"
         let compiledShare = statistics.retiredInstructions > 0
             ? 100 * Double(statistics.compiledInstructions) / Double(statistics.retiredInstructions) : 0
         let exits = statistics.exits

@@ -74,7 +74,7 @@ final class JITTier {
 
     init(configuration: JITConfiguration, cpu: CPUContext) throws(JITError) {
         self.configuration = configuration
-        compiler = try LLVMCompiler()
+        compiler = try LLVMCompiler(verifiesModules: configuration.mode == .llvm)
         frame = .allocate(capacity: JITFrame.wordCount)
         frame.initialize(repeating: 0, count: JITFrame.wordCount)
         slotCapacity = configuration.maxRegions + CompileWorker.queueLimit + 1
@@ -285,6 +285,10 @@ final class JITTier {
         statistics.compileNanoseconds.append(finished.nanoseconds)
         statistics.codeGenNanoseconds &+= finished.codeGenNanoseconds
         statistics.compileCPUNanoseconds &+= finished.cpuNanoseconds
+        if request.tier == .optimized {
+            statistics.optimizedCompileCPUNanoseconds &+= finished.cpuNanoseconds
+            statistics.optimizedCompiles += 1
+        }
         let code: CompiledCode
         switch finished.result {
         case .success(let compiled): code = compiled
