@@ -45,7 +45,7 @@ final class JITTier {
     private var installOrder: [Int] = []
     private var installHead = 0
     private var liveCount = 0
-    private var worker: CompileWorker?
+    private(set) var worker: CompileWorker?
     /// When each counting block started its current count (`cpu.retired`), and how many of its
     /// earlier counts ran out outside the window, for `isFrequent`.
     private var countStarts: [Int32: (start: UInt64, slowRounds: Int)] = [:]
