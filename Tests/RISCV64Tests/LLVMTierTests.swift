@@ -215,6 +215,40 @@ import Translator
         for n in 1..<32 { #expect(rig[x: n] == reference[x: n], "x\(n)") }
     }
 
+    /// A store that rewrites the block its own block jumps to next (no fence.i): as in the
+    /// interpreter, the jump meets the new code. Forward transfers inside a region skip the
+    /// loop-limit check (they cannot loop), except after a slow path, which is how the region
+    /// learns it must leave; skipping that one too would run the old `addi a0, a0, 1`.
+    @Test(arguments: [llvm, llvmQuick])
+    func aStoreIntoTheNextBlockLeavesAtTheForwardJump(jit: JITConfiguration) throws {
+        let source = """
+            li a0, 0
+            li a1, 0
+            li t2, 20
+            li t3, 40
+            lla t0, patch
+            lw t1, new
+        loop:
+            addi a1, a1, 1
+            bne a1, t2, patch
+            sw t1, 0(t0)
+            j patch
+        patch:
+            addi a0, a0, 1
+            blt a1, t3, loop
+            j exit
+        new:
+            addi a0, a0, 1000
+        """
+        let reference = try GuestRig(source, jit: .interpreter)
+        reference.run()
+        let rig = try GuestRig(source, jit: jit)
+        rig.run()
+        #expect(reference["a0"] == 19 + 21 * 1000)
+        #expect(rig["a0"] == reference["a0"])
+        #expect(rig.hart.engine.jitError == nil)
+    }
+
     /// The pair `addi a0, a0, 1; addi a1, a2, 4` becomes one `addImmPair` whose second source
     /// (a2) no other op of the region names.
     @Test(arguments: [llvm, llvmQuick])
