@@ -172,6 +172,83 @@ import Translator
         #expect((rig.hart.engine.jitStatistics?.invalidatedRegions ?? 0) > 0)
     }
 
+    /// Compiled code writes guest registers back to the state only when it leaves. A loop of
+    /// three blocks runs until its load, in the last block, leaves memory and faults: the
+    /// trap handler must see the registers the first two blocks wrote in that iteration (s1, s2),
+    /// those written earlier in the faulting block (t3) and the ones only earlier iterations
+    /// wrote (s3), as the interpreter does.
+    @Test(arguments: [llvm, llvmQuick, auto])
+    func aFaultInALaterBlockSeesTheRegistersTheLoopWrote(jit: JITConfiguration) throws {
+        let source = """
+            lla t0, handler
+            csrw mtvec, t0
+            li s0, 0x80080000
+            li s1, 0
+            li s2, 0
+            li s3, 0
+            li a5, 3000
+        loop:
+            addi s1, s1, 3
+            andi t1, s1, 1
+            beqz t1, 2f
+            addi s2, s2, 5
+        2:  slti t2, a5, 1
+            slli t2, t2, 40
+            add t3, s0, t2
+            ld a0, 0(t3)
+            add s3, s3, a5
+            addi a5, a5, -1
+            j loop
+        handler:
+            csrr s4, mepc
+            csrr s5, mcause
+            csrr s6, minstret
+            j exit
+        """
+        let reference = try GuestRig(source, jit: .interpreter)
+        reference.run()
+        let rig = try GuestRig(source, jit: jit)
+        rig.run()
+        #expect(rig.hart.engine.jitError == nil)
+        #expect(reference["s1"] == 3001 * 3)
+        #expect(reference["s5"] == 5, "a load access fault")
+        for n in 1..<32 { #expect(rig[x: n] == reference[x: n], "x\(n)") }
+    }
+
+    /// A store that rewrites the block its own block jumps to next (no fence.i): as in the
+    /// interpreter, the jump meets the new code. Forward transfers inside a region skip the
+    /// loop-limit check (they cannot loop), except after a slow path, which is how the region
+    /// learns it must leave; skipping that one too would run the old `addi a0, a0, 1`.
+    @Test(arguments: [llvm, llvmQuick])
+    func aStoreIntoTheNextBlockLeavesAtTheForwardJump(jit: JITConfiguration) throws {
+        let source = """
+            li a0, 0
+            li a1, 0
+            li t2, 20
+            li t3, 40
+            lla t0, patch
+            lw t1, new
+        loop:
+            addi a1, a1, 1
+            bne a1, t2, patch
+            sw t1, 0(t0)
+            j patch
+        patch:
+            addi a0, a0, 1
+            blt a1, t3, loop
+            j exit
+        new:
+            addi a0, a0, 1000
+        """
+        let reference = try GuestRig(source, jit: .interpreter)
+        reference.run()
+        let rig = try GuestRig(source, jit: jit)
+        rig.run()
+        #expect(reference["a0"] == 19 + 21 * 1000)
+        #expect(rig["a0"] == reference["a0"])
+        #expect(rig.hart.engine.jitError == nil)
+    }
+
     /// The pair `addi a0, a0, 1; addi a1, a2, 4` becomes one `addImmPair` whose second source
     /// (a2) no other op of the region names.
     @Test(arguments: [llvm, llvmQuick])

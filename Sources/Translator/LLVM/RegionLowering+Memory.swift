@@ -120,6 +120,7 @@ extension RegionLowering {
 
     /// Leaves through a memory-fault exit when a thunk's status is 0.
     private mutating func faultUnless(_ status: LLVMValueRef, at: UInt64, retired count: UInt8) {
+        calledThunk = true
         let failed = LLVMBuildICmp(builder, LLVMIntEQ, status, const(0), "failed")
         let faultBlock = LLVMAppendBasicBlockInContext(context, function, "fault")
         let ok = LLVMAppendBasicBlockInContext(context, function, "ok")

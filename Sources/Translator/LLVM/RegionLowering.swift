@@ -4,10 +4,11 @@ import CLLVM
 /// signature (LLVM 14 C API, `*2` builders only).
 ///
 /// Guest slots live in allocas (promoted to SSA values by `sroa`): each slot the region touches
-/// is loaded at entry, and every write also stores through to the state, so the single exit
-/// block every exit branches to needs no write-back. Direct transfers between the region's
-/// blocks are branches while the instructions retired in this call stay below the frame's
-/// `loopLimit`, which bounds how long compiled code runs before the exec loop sees exit requests.
+/// is loaded at entry, and each exit stores the slots written before it back to the state
+/// (`RegionLowering+WriteBack`) before it branches to the single exit block. Direct transfers
+/// between the region's blocks are branches while the instructions retired in this call stay
+/// below the frame's `loopLimit`, which bounds how long compiled code runs before the exec loop
+/// sees exit requests.
 /// Loads and stores inline the SoftMMU TLB hit path and call `JITThunks` on a miss.
 struct RegionLowering: ~Copyable {
     let context: LLVMContextRef
@@ -43,6 +44,20 @@ struct RegionLowering: ~Copyable {
     }
     /// The LLVM block of each region block, by guest PC.
     var blockEntries: [UInt64: LLVMBasicBlockRef] = [:]
+    /// The index of each region block, by guest PC, and of the block being lowered.
+    var blockIndices: [UInt64: Int] = [:]
+    var currentBlock = 0
+    /// Per region block: the slots it writes and the region blocks it transfers to.
+    var blockWrites: [SlotSet]
+    var blockSuccessors: [[Int]]
+    /// The exits' write-backs, inserted once every block is lowered.
+    var pendingWriteBacks: [PendingWriteBack] = []
+    /// The loop-limit check in front of each region block that in-region transfers reach, by
+    /// block index (filled in once every block is lowered).
+    var budgetChecks: [Int: LLVMBasicBlockRef] = [:]
+    /// Whether the block being lowered has called a slow-path thunk so far (which may have
+    /// asked the region to leave at its next transfer).
+    var calledThunk = false
 
     init(module: LLVMModuleRef, context: LLVMContextRef, name: String, blocks: [RegionBlock],
          chainSlots: [UInt64: (id: Int, address: UInt)], indirect: IndirectLookup?, heat: UInt? = nil) {
@@ -51,6 +66,8 @@ struct RegionLowering: ~Copyable {
         self.indirect = indirect
         self.context = context
         self.module = module
+        blockWrites = Array(repeating: SlotSet(), count: blocks.count)
+        blockSuccessors = Array(repeating: [], count: blocks.count)
         builder = LLVMCreateBuilderInContext(context)
         i1 = LLVMInt1TypeInContext(context)
         i8 = LLVMInt8TypeInContext(context)
@@ -91,20 +108,25 @@ struct RegionLowering: ~Copyable {
         tlb = LLVMBuildIntToPtr(builder, tlbWord, i64Pointer, "tlb")
         let cpuWord = LLVMBuildLoad2(builder, i64, Self.gep(builder, i64, frame, JITFrame.cpu, in: context), "cpuword")
         cpuPointer = LLVMBuildIntToPtr(builder, cpuWord, LLVMPointerType(i8, 0), "cpu")
-        for block in blocks {
+        for (index, block) in blocks.enumerated() {
             blockEntries[block.pc] = LLVMAppendBasicBlockInContext(context, function, "b\(String(block.pc, radix: 16))")
+            blockIndices[block.pc] = index
         }
         LLVMBuildBr(builder, blockEntries[blocks[0].pc])
     }
 
     deinit { LLVMDisposeBuilder(builder) }
 
-    /// Lowers every block, then the exit block.
+    /// Lowers every block, then the exits' write-backs and the exit block.
     mutating func lower(_ blocks: [RegionBlock]) {
-        for block in blocks {
+        for (index, block) in blocks.enumerated() {
+            currentBlock = index
+            calledThunk = false
             LLVMPositionBuilderAtEnd(builder, blockEntries[block.pc])
             lowerBlock(block)
         }
+        lowerBudgetChecks(blocks)
+        emitWriteBacks()
         finishExit()
     }
 
@@ -216,37 +238,62 @@ struct RegionLowering: ~Copyable {
 
     // MARK: Transfers and exits
 
-    /// A direct transfer: a branch to the target's block if the region holds it (while the
-    /// call has retired fewer than `loopLimit` instructions), a side exit otherwise. The one
-    /// counter serves both instret and the loop bound: a separate edge countdown cost a register
-    /// and two instructions on every loop back edge. Every transfer retires its branch, so the
-    /// count grows on each edge and the bound holds.
+    /// A direct transfer: a branch to the target's block if the region holds it, a side exit
+    /// otherwise. A transfer that may close a loop (to this or an earlier block of the region)
+    /// goes through the target's loop-limit check, and so does one after a slow path, which may
+    /// have asked the region to leave (`JITThunks`); other forward transfers cannot loop and need
+    /// none. The one counter serves both instret and the loop bound: a separate edge countdown
+    /// cost a register and two instructions on every loop back edge. Every transfer retires its
+    /// branch, so the count grows on each edge and the bound holds.
     private mutating func transfer(to target: UInt64, retiring count: UInt8) {
-        guard let destination = blockEntries[target] else {
+        guard let index = blockIndices[target] else {
             let slot = chainSlots[target]
             exit(.jump, pc: const(target), aux: const(UInt64(slot.map { $0.id + 1 } ?? 0)), retiredExtra: UInt64(count),
                  chain: slot.map { const(UInt64($0.address)) })
             return
         }
         precondition(count > 0, "an in-region transfer retires its branch")
+        blockSuccessors[currentBlock].append(index)
         let total = LLVMBuildAdd(builder, LLVMBuildLoad2(builder, i64, retired, ""), const(UInt64(count)), "")
         LLVMBuildStore(builder, total, retired)
-        let limit = LLVMBuildLoad2(builder, i64, frameWord(JITFrame.loopLimit), "limit")
-        let goOn = LLVMBuildICmp(builder, LLVMIntULT, total, limit, "")
-        let out = LLVMAppendBasicBlockInContext(context, function, "budget")
-        LLVMBuildCondBr(builder, goOn, destination, out)
-        LLVMPositionBuilderAtEnd(builder, out)
-        exit(.jump, pc: const(target), retiredExtra: 0)
+        guard index <= currentBlock || calledThunk else {
+            LLVMBuildBr(builder, blockEntries[target])
+            return
+        }
+        // Placed just before the block, into which it falls through.
+        let check = budgetChecks[index] ?? LLVMInsertBasicBlockInContext(context, blockEntries[target], "budget")!
+        budgetChecks[index] = check
+        LLVMBuildBr(builder, check)
     }
 
-    /// Branches to the exit block, which stores the frame words and
-    /// returns `code`. `retiredExtra` adds to the instructions retired by completed blocks.
+    /// The checks in-region transfers branch through: on to the block while the call has retired
+    /// fewer than `loopLimit` instructions, else a side exit to it. One check per target block
+    /// rather than per transfer gives each target one exit and one write-back: the exits'
+    /// write-backs were most of a region's stores.
+    private mutating func lowerBudgetChecks(_ blocks: [RegionBlock]) {
+        for (index, check) in budgetChecks.sorted(by: { $0.key < $1.key }) {
+            currentBlock = index
+            LLVMPositionBuilderAtEnd(builder, check)
+            let total = LLVMBuildLoad2(builder, i64, retired, "")
+            let limit = LLVMBuildLoad2(builder, i64, frameWord(JITFrame.loopLimit), "limit")
+            let out = LLVMAppendBasicBlockInContext(context, function, "overbudget")
+            LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntULT, total, limit, ""), blockEntries[blocks[index].pc], out)
+            LLVMPositionBuilderAtEnd(builder, out)
+            exit(.jump, pc: const(blocks[index].pc), retiredExtra: 0, atBlockEntry: true)
+        }
+    }
+
+    /// Branches to the exit block, which stores the frame words and returns `code`; the branch
+    /// gets the exit's write-back later (`emitWriteBacks`). `retiredExtra` adds to the
+    /// instructions retired by completed blocks. `atBlockEntry`: the exit leaves from the entry
+    /// of the current block, before any of its ops.
     mutating func exit(_ code: JITFrame.Exit, pc: LLVMValueRef, aux: LLVMValueRef? = nil, aux2: LLVMValueRef? = nil,
-                       retiredExtra: UInt64, chain: LLVMValueRef? = nil) {
+                       retiredExtra: UInt64, chain: LLVMValueRef? = nil, atBlockEntry: Bool = false) {
         let count = LLVMBuildAdd(builder, LLVMBuildLoad2(builder, i64, retired, ""), const(retiredExtra), "")!
         exitIncoming.append(ExitEdge(block: LLVMGetInsertBlock(builder), code: const(code.rawValue), pc: pc, aux: aux ?? const(0),
                                      aux2: aux2 ?? const(0), retired: count, chain: chain ?? const(0)))
-        LLVMBuildBr(builder, exitBlock)
+        pendingWriteBacks.append(PendingWriteBack(branch: LLVMBuildBr(builder, exitBlock), block: currentBlock,
+                                                  writtenBefore: atBlockEntry ? SlotSet() : blockWrites[currentBlock]))
     }
 
     private mutating func finishExit() {
@@ -305,12 +352,12 @@ struct RegionLowering: ~Copyable {
 
     func read(_ slot: UInt8) -> LLVMValueRef { LLVMBuildLoad2(builder, i64, slots[Int(slot)], "")! }
 
-    /// Writes a slot: the SSA copy for later reads, and the state itself (a store-through), so
-    /// exits and slow-path calls need no write-back. Writing back at each exit instead made the
-    /// exit block's phis grow with exits × slots, which dominated compile time on large regions.
-    func write(_ slot: UInt8, _ value: LLVMValueRef) {
+    /// Writes a slot's SSA copy; the state gets it at the exits that follow. (Write-back through
+    /// phis in the one exit block, which grew with exits × slots, dominated compile time on
+    /// large regions; the stores sit on each exit's own edge instead.)
+    mutating func write(_ slot: UInt8, _ value: LLVMValueRef) {
         LLVMBuildStore(builder, value, slots[Int(slot)])
-        LLVMBuildStore(builder, value, Self.gep(builder, i64, state, Int(slot), in: context))
+        blockWrites[currentBlock].insert(slot)
     }
 
     func frameWord(_ index: Int) -> LLVMValueRef { Self.gep(builder, i64, frame, index, in: context) }
