@@ -48,9 +48,16 @@ extension PackedRing {
             }
             let id = RingMemory.load16(ring, Int(last) &* 16 &+ RingLayout.packedIDOffset)
             guard id < size else { failure = .bufferIDOutOfRange; break }
-            let head = availPosition
-            /// The avail/used flag bits of a used descriptor written at `head`.
-            let usedBits = availBits == RingLayout.packedAvail ? both : 0
+            count &+= 1
+            // The positions move after the walk, so that fewer values live across it.
+            var chain = DescriptorChain(head: id, sequence: firstSequence &+ UInt32(truncatingIfNeeded: count), ram: ram,
+                                        table: ring, tableCount: UInt32(size), start: UInt32(availPosition),
+                                        steps: UInt32(descriptors), packed: true, indirectAllowed: indirect)
+            let written = serve(&chain)
+            let element = Int(availPosition) &* 16
+            RingMemory.store32(ring, element &+ 8, written)
+            RingMemory.store16(ring, element &+ RingLayout.packedIDOffset, id)
+            let usedFlags = (availBits == RingLayout.packedAvail ? both : 0) | (written > 0 ? RingLayout.write : 0)
             var advanced = UInt32(availPosition) &+ UInt32(descriptors)
             if advanced >= UInt32(size) { advanced &-= UInt32(size); availBits ^= both }
             availPosition = UInt16(truncatingIfNeeded: advanced)
@@ -58,15 +65,6 @@ extension PackedRing {
                 let wrap: UInt16 = availBits == RingLayout.packedAvail ? 0x8000 : 0
                 RingMemory.store16(deviceEvent, 0, availPosition | wrap)
             }
-            count &+= 1
-            var chain = DescriptorChain(head: id, sequence: firstSequence &+ UInt32(truncatingIfNeeded: count), ram: ram,
-                                        table: ring, tableCount: UInt32(size), start: UInt32(head),
-                                        steps: UInt32(descriptors), packed: true, indirectAllowed: indirect)
-            let written = serve(&chain)
-            let element = Int(head) &* 16
-            RingMemory.store32(ring, element &+ 8, written)
-            RingMemory.store16(ring, element &+ RingLayout.packedIDOffset, id)
-            let usedFlags = usedBits | (written > 0 ? RingLayout.write : 0)
             unsignalled &+= UInt32(descriptors)
             if decisionPerChain {
                 GuestMemory.releaseFence()
