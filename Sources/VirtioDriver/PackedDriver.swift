@@ -262,18 +262,31 @@ public final class PackedDriver {
             return single ? reclaim(max: max, singleDescriptors: true, inOrder: true, body)
                 : reclaim(max: max, singleDescriptors: false, inOrder: true, body)
         }
-        return single ? reclaim(max: max, singleDescriptors: true, inOrder: false, body)
-            : reclaim(max: max, singleDescriptors: false, inOrder: false, body)
+        guard single else { return reclaim(max: max, singleDescriptors: false, inOrder: false, body) }
+        // The common case also gets a loop per event setting, tested once rather than per buffer.
+        return eventFlagsShadow == RingLayout.eventFlagsDesc
+            ? reclaim(max: max, singleDescriptors: true, inOrder: false, writeEvent: true, body)
+            : reclaim(max: max, singleDescriptors: true, inOrder: false, writeEvent: false, body)
     }
 
     @inlinable @inline(always)
     func reclaim(max: Int, singleDescriptors: Bool, inOrder: Bool, _ body: (UsedBuffer) -> Void) -> Int {
+        reclaim(max: max, singleDescriptors: singleDescriptors, inOrder: inOrder,
+                writeEvent: eventFlagsShadow == RingLayout.eventFlagsDesc, body)
+    }
+
+    @inlinable @inline(always)
+    func reclaim(max: Int, singleDescriptors: Bool, inOrder: Bool, writeEvent: Bool,
+                 _ body: (UsedBuffer) -> Void) -> Int {
         if violation != nil { return 0 }
         let ring = self.ring, size = self.size, order = self.order, driverEvent = self.driverEvent
-        let writeEvent = eventFlagsShadow == RingLayout.eventFlagsDesc
         let descriptorsOfID = self.descriptorsOfID, tokenOfID = self.tokenOfID, nextFreeID = self.nextFreeID
         var lastUsed = self.lastUsed, usedWrap = self.usedWrap, orderFront = self.orderFront
-        var orderCount = self.orderCount, freeID = self.freeID, freeCount = self.freeCount
+        // Each buffer taken back lowers the count in flight by one (and, with one descriptor
+        // each, raises the free count by one): both follow from `n` after the loop, so the loop
+        // carries two values fewer.
+        let inFlight = self.orderCount
+        var freeID = self.freeID, freeCount = self.freeCount
         var pendingBatch = self.pendingBatch
         var failure: String?
         var n = 0
@@ -293,7 +306,7 @@ public final class PackedDriver {
                     failure = "used buffer ID \(id) is not in flight"; break
                 }
             }
-            guard orderCount > 0 else { failure = "used descriptor with nothing in flight"; break }
+            guard n < inFlight else { failure = "used descriptor with nothing in flight"; break }
             var returned = id
             if inOrder {
                 returned = order[orderFront]
@@ -303,7 +316,6 @@ public final class PackedDriver {
             } else {
                 pendingBatch = nil
             }
-            orderCount &-= 1
             let count = singleDescriptors ? 1 : descriptorsOfID[Int(returned)]
             var position = UInt32(lastUsed) &+ UInt32(count)
             if position >= UInt32(size) { position &-= UInt32(size); usedWrap.toggle() }
@@ -320,9 +332,9 @@ public final class PackedDriver {
         self.lastUsed = lastUsed
         self.usedWrap = usedWrap
         self.orderFront = orderFront
-        self.orderCount = orderCount
+        self.orderCount = inFlight &- n
         self.freeID = freeID
-        self.freeCount = freeCount
+        self.freeCount = singleDescriptors ? freeCount &+ n : freeCount
         self.pendingBatch = pendingBatch
         if let failure { fail(failure) }
         return n
@@ -339,12 +351,13 @@ public final class PackedDriver {
                     freeID: &freeID, freeCount: &freeCount)
     }
 
-    /// Frees `id` and returns its token; `single` when its chain is known to hold one descriptor.
+    /// Frees `id` and returns its token; `single` when its chain is known to hold one descriptor,
+    /// in which case the caller adds the one freed descriptor to `freeCount` itself.
     @inlinable @inline(always)
     static func detach(_ id: UInt16, single: Bool, descriptorsOfID: UnsafeMutablePointer<UInt16>,
                        tokenOfID: UnsafeMutablePointer<UInt32>, nextFreeID: UnsafeMutablePointer<UInt16>,
                        freeID: inout UInt16, freeCount: inout Int) -> UInt32 {
-        freeCount &+= single ? 1 : Int(descriptorsOfID[Int(id)])
+        if !single { freeCount &+= Int(descriptorsOfID[Int(id)]) }
         descriptorsOfID[Int(id)] = 0
         nextFreeID[Int(id)] = freeID
         freeID = id
