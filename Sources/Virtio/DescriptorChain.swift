@@ -47,7 +47,7 @@ public struct DescriptorChain {
     @usableFromInline let indirectAllowed: Bool
     @usableFromInline var state: State
     /// Sum of the lengths returned so far.
-    @usableFromInline var totalLength: UInt64
+    @usableFromInline var totalLength: UInt32
     /// What `read(into:)` and `write(_:)` have not consumed of the current buffer.
     @usableFromInline var cursor: UnsafeMutableRawPointer?
     @usableFromInline var cursorLeft: UInt32
@@ -130,8 +130,10 @@ public struct DescriptorChain {
             } else if state.contains(.sawWritable) {
                 throw .readableAfterWritable
             }
-            totalLength &+= UInt64(length)
-            guard totalLength <= UInt64(UInt32.max) else { throw .chainTooLarge }
+            // One add and a carry test; the 4 GiB cap is where 32 bits overflow.
+            let (sum, overflow) = totalLength.addingReportingOverflow(length)
+            guard !overflow else { throw .chainTooLarge }
+            totalLength = sum
             guard let host = ram.hostPointer(address, length: UInt64(length)) else { throw .bufferOutsideRAM }
             if writable { ram.noteDeviceWrite(address, length: length) }
             advance(flags: flags, splitNext: splitNext)
@@ -180,5 +182,5 @@ public struct DescriptorChain {
     }
 
     /// Bytes in the buffers returned so far.
-    @inlinable public var bytesWalked: UInt64 { totalLength }
+    @inlinable public var bytesWalked: UInt64 { UInt64(totalLength) }
 }

@@ -182,19 +182,25 @@ public struct PackedRing {
         publish()
         guard unsignalled > 0 else { return false }
         GuestMemory.fullFence()
-        let flags = RingMemory.load16(driverEvent, 2) & 3
-        let need: Bool
-        if flags == RingLayout.eventFlagsDisable {
-            need = false
-        } else if flags == RingLayout.eventFlagsDesc && eventIndex {
-            need = packedEventCrossed(offWrap: RingMemory.load16(driverEvent, 0), new: nextUsed, wrap: usedWrap,
-                                      advanced: unsignalled, size: size)
-        } else {
-            // ENABLE, and the reserved value 3 or DESC without EVENT_IDX, which are read as ENABLE.
-            need = true
-        }
+        let need = Self.interruptWanted(driverEvent: driverEvent, eventIndex: eventIndex, used: nextUsed,
+                                        usedWrap: usedWrap, advanced: unsignalled, size: size)
         unsignalled = 0
         return need
+    }
+
+    /// The driver's answer, read after the full fence, for a used position that moved by
+    /// `advanced` since the last decision.
+    @inlinable @inline(always)
+    static func interruptWanted(driverEvent: UnsafeMutableRawPointer, eventIndex: Bool, used: UInt16, usedWrap: Bool,
+                                advanced: UInt32, size: UInt16) -> Bool {
+        let flags = RingMemory.load16(driverEvent, 2) & 3
+        if flags == RingLayout.eventFlagsDisable { return false }
+        if flags == RingLayout.eventFlagsDesc && eventIndex {
+            return packedEventCrossed(offWrap: RingMemory.load16(driverEvent, 0), new: used, wrap: usedWrap,
+                                      advanced: advanced, size: size)
+        }
+        // ENABLE, and the reserved value 3 or DESC without EVENT_IDX, which are read as ENABLE.
+        return true
     }
 
     /// Asks the driver not to notify (device event flags DISABLE).

@@ -31,7 +31,9 @@ struct RAMWindow {
     @inlinable @inline(always)
     func hostPointer(_ address: UInt64, length: UInt64) -> UnsafeMutableRawPointer? {
         let offset = address &- base
-        if address >= base, offset <= size, length <= size &- offset {
+        // Marked likely, so that the values a caller's loop keeps across the other banks' call
+        // are saved on that path only, not around every buffer.
+        if _fastPath(address >= base && offset <= size && length <= size &- offset) {
             return host.advanced(by: Int(truncatingIfNeeded: offset))
         }
         return memory._withUnsafeGuaranteedRef { $0.hostPointer(address, length: length) }

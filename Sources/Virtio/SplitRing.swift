@@ -125,16 +125,23 @@ public struct SplitRing {
         publish()
         guard unsignalled > 0 else { return false }
         GuestMemory.fullFence()
-        let need: Bool
-        if eventIndex {
-            let event = RingMemory.load16(avail, usedEventOffset)
-            need = unsignalled > UInt32(UInt16.max)
-                || eventIndexCrossed(event: event, new: usedIndex, old: usedIndex &- UInt16(truncatingIfNeeded: unsignalled))
-        } else {
-            need = RingMemory.load16(avail, 0) & RingLayout.availNoInterrupt == 0
-        }
+        let need = Self.interruptWanted(avail: avail, usedEventOffset: usedEventOffset, eventIndex: eventIndex,
+                                        usedIndex: usedIndex, published: unsignalled)
         unsignalled = 0
         return need
+    }
+
+    /// The driver's answer, read after the full fence, for `published` used entries up to
+    /// `usedIndex` since the last decision.
+    @inlinable @inline(always)
+    static func interruptWanted(avail: UnsafeMutableRawPointer, usedEventOffset: Int, eventIndex: Bool, usedIndex: UInt16,
+                                published: UInt32) -> Bool {
+        if eventIndex {
+            let event = RingMemory.load16(avail, usedEventOffset)
+            return published > UInt32(UInt16.max)
+                || eventIndexCrossed(event: event, new: usedIndex, old: usedIndex &- UInt16(truncatingIfNeeded: published))
+        }
+        return RingMemory.load16(avail, 0) & RingLayout.availNoInterrupt == 0
     }
 
     /// Asks the driver not to notify (VIRTQ_USED_F_NO_NOTIFY; with EVENT_IDX avail_event simply

@@ -2,10 +2,12 @@
 /// whole pop -> walk -> push loop to the queue (virtio-rng, console transmit, the benchmark).
 ///
 /// The loop is the one a device would write with `pop()`, `push(_:written:)` and
-/// `needsInterrupt()`, with the same outcomes, but the ring state is copied into a local for the
+/// `needsInterrupt()`, with the same outcomes, but the ring state is copied into locals for the
 /// batch and written back once. Stepping a queue held in a device's stored property reloads and
 /// stores every ring index through memory on each chain (a store into guest RAM might alias it,
 /// as far as the compiler can tell); a local whose address never escapes stays in registers.
+/// Each ring also has a leaner loop of its own (`serveInOrderFast`) for the common case: no
+/// IN_ORDER, and no chain in flight or pushed but unpublished when the loop starts.
 extension Virtqueue {
     /// Pops up to `limit` available chains; `serve` walks each one and returns the bytes it
     /// wrote into the chain's writable buffers, and the chain is pushed with that length. The
@@ -23,9 +25,16 @@ extension Virtqueue {
                                       interrupt: () -> Void) throws(VirtqueueError) -> Int {
         if broken != nil { throw .queueBroken }
         do {
-            return usesPacked
-                ? try Self.servePacked(&packed, limit: limit, decisionPerChain: decisionPerChain, serve, interrupt)
-                : try Self.serveSplit(&split, limit: limit, decisionPerChain: decisionPerChain, serve, interrupt)
+            if usesPacked {
+                if packed.unsafelyUnwrapped.servesFast {
+                    return try packed!.serveInOrderFast(limit: limit, decisionPerChain: decisionPerChain, serve, interrupt)
+                }
+                return try Self.servePacked(&packed, limit: limit, decisionPerChain: decisionPerChain, serve, interrupt)
+            }
+            if split.unsafelyUnwrapped.servesFast {
+                return try split!.serveInOrderFast(limit: limit, decisionPerChain: decisionPerChain, serve, interrupt)
+            }
+            return try Self.serveSplit(&split, limit: limit, decisionPerChain: decisionPerChain, serve, interrupt)
         } catch {
             broken = error
             throw error

@@ -100,6 +100,7 @@ public final class PackedDriver {
         let n = buffers.count
         let maxSegments = layout.maxSegments
         precondition(n > 0 && n <= maxSegments, "a chain needs 1...maxSegments buffers")
+        if n == 1 { return addSingle(buffers[0], count: count, firstToken: firstToken) }
         let ring = self.ring, size = self.size, order = self.order, nextFreeID = self.nextFreeID
         let tokenOfID = self.tokenOfID, descriptorsOfID = self.descriptorsOfID
         let indirect = self.indirect, inOrder = self.inOrder
@@ -167,6 +168,47 @@ public final class PackedDriver {
         return done
     }
 
+    /// `add(_:count:firstToken:)` for chains of one buffer: one descriptor each, never indirect,
+    /// so how many fit is known before the loop, and the loop carries only the ring position,
+    /// the head flags of the current lap and the free-ID head (fewer values than registers).
+    @inlinable @inline(always)
+    func addSingle(_ buffer: GuestBuffer, count: Int, firstToken: UInt32) -> Int {
+        let fits = min(count, freeCount)
+        guard fits > 0 else { return 0 }
+        let ring = self.ring, size = self.size, nextFreeID = self.nextFreeID, order = self.order
+        let tokenOfID = self.tokenOfID, descriptorsOfID = self.descriptorsOfID, inOrder = self.inOrder
+        let address = buffer.address, length = buffer.length
+        let both = RingLayout.packedAvail | RingLayout.packedUsed
+        var flags = (buffer.deviceWritable ? RingLayout.write : 0)
+            | (availWrap ? RingLayout.packedAvail : RingLayout.packedUsed)
+        var freeID = self.freeID, nextAvail = self.nextAvail, id = freeID
+        var slot = orderFront &+ orderCount
+        if slot >= Int(size) { slot &-= Int(size) }
+        for done in 0..<fits {
+            id = freeID
+            Self.write(ring, nextAvail, address: address, length: length, id: id)
+            freeID = nextFreeID[Int(id)]
+            tokenOfID[Int(id)] = firstToken &+ UInt32(truncatingIfNeeded: done)
+            descriptorsOfID[Int(id)] = 1
+            if inOrder {
+                order[slot] = id
+                slot = slot &+ 1 == Int(size) ? 0 : slot &+ 1
+            }
+            GuestMemory.releaseFence()
+            ring.storeBytes(of: flags.littleEndian, toByteOffset: Int(nextAvail) &* 16 &+ 14, as: UInt16.self)
+            nextAvail &+= 1
+            if nextAvail == size { nextAvail = 0; flags ^= both }
+        }
+        self.freeID = freeID
+        freeCount &-= fits
+        orderCount &+= fits
+        self.nextAvail = nextAvail
+        availWrap = flags & RingLayout.packedAvail != 0
+        lastAdded = id
+        added &+= UInt32(truncatingIfNeeded: fits)
+        return fits
+    }
+
     @inlinable @inline(always)
     static func step(_ position: inout UInt16, _ wrap: inout Bool, size: UInt16) {
         position &+= 1
@@ -214,19 +256,37 @@ public final class PackedDriver {
         // then the current one plus 1, known before the ID is loaded. Otherwise each step waits
         // for two dependent loads (the ID, then its descriptor count); the two bodies make that
         // a choice per call rather than a conditional move on the loaded count per buffer.
-        Int(size) &- freeCount == orderCount
-            ? reclaim(max: max, singleDescriptors: true, body)
-            : reclaim(max: max, singleDescriptors: false, body)
+        // IN_ORDER is passed the same way, so that a loop never tests it per buffer.
+        let single = Int(size) &- freeCount == orderCount
+        if inOrder {
+            return single ? reclaim(max: max, singleDescriptors: true, inOrder: true, body)
+                : reclaim(max: max, singleDescriptors: false, inOrder: true, body)
+        }
+        guard single else { return reclaim(max: max, singleDescriptors: false, inOrder: false, body) }
+        // The common case also gets a loop per event setting, tested once rather than per buffer.
+        return eventFlagsShadow == RingLayout.eventFlagsDesc
+            ? reclaim(max: max, singleDescriptors: true, inOrder: false, writeEvent: true, body)
+            : reclaim(max: max, singleDescriptors: true, inOrder: false, writeEvent: false, body)
     }
 
     @inlinable @inline(always)
-    func reclaim(max: Int, singleDescriptors: Bool, _ body: (UsedBuffer) -> Void) -> Int {
+    func reclaim(max: Int, singleDescriptors: Bool, inOrder: Bool, _ body: (UsedBuffer) -> Void) -> Int {
+        reclaim(max: max, singleDescriptors: singleDescriptors, inOrder: inOrder,
+                writeEvent: eventFlagsShadow == RingLayout.eventFlagsDesc, body)
+    }
+
+    @inlinable @inline(always)
+    func reclaim(max: Int, singleDescriptors: Bool, inOrder: Bool, writeEvent: Bool,
+                 _ body: (UsedBuffer) -> Void) -> Int {
         if violation != nil { return 0 }
-        let ring = self.ring, size = self.size, order = self.order
-        let writeEvent = eventFlagsShadow == RingLayout.eventFlagsDesc
+        let ring = self.ring, size = self.size, order = self.order, driverEvent = self.driverEvent
         let descriptorsOfID = self.descriptorsOfID, tokenOfID = self.tokenOfID, nextFreeID = self.nextFreeID
         var lastUsed = self.lastUsed, usedWrap = self.usedWrap, orderFront = self.orderFront
-        var orderCount = self.orderCount, freeID = self.freeID, freeCount = self.freeCount
+        // Each buffer taken back lowers the count in flight by one (and, with one descriptor
+        // each, raises the free count by one): both follow from `n` after the loop, so the loop
+        // carries two values fewer.
+        let inFlight = self.orderCount
+        var freeID = self.freeID, freeCount = self.freeCount
         var pendingBatch = self.pendingBatch
         var failure: String?
         var n = 0
@@ -246,7 +306,7 @@ public final class PackedDriver {
                     failure = "used buffer ID \(id) is not in flight"; break
                 }
             }
-            guard orderCount > 0 else { failure = "used descriptor with nothing in flight"; break }
+            guard n < inFlight else { failure = "used descriptor with nothing in flight"; break }
             var returned = id
             if inOrder {
                 returned = order[orderFront]
@@ -256,7 +316,6 @@ public final class PackedDriver {
             } else {
                 pendingBatch = nil
             }
-            orderCount &-= 1
             let count = singleDescriptors ? 1 : descriptorsOfID[Int(returned)]
             var position = UInt32(lastUsed) &+ UInt32(count)
             if position >= UInt32(size) { position &-= UInt32(size); usedWrap.toggle() }
@@ -265,17 +324,17 @@ public final class PackedDriver {
                 driverEvent.storeBytes(of: (lastUsed | (usedWrap ? 0x8000 : 0)).littleEndian, as: UInt16.self)
                 GuestMemory.fullFence()
             }
-            let token = Self.detach(returned, descriptorsOfID: descriptorsOfID, tokenOfID: tokenOfID,
-                                    nextFreeID: nextFreeID, freeID: &freeID, freeCount: &freeCount)
+            let token = Self.detach(returned, single: singleDescriptors, descriptorsOfID: descriptorsOfID,
+                                    tokenOfID: tokenOfID, nextFreeID: nextFreeID, freeID: &freeID, freeCount: &freeCount)
             body(UsedBuffer(token: token, length: length))
             n &+= 1
         }
         self.lastUsed = lastUsed
         self.usedWrap = usedWrap
         self.orderFront = orderFront
-        self.orderCount = orderCount
+        self.orderCount = inFlight &- n
         self.freeID = freeID
-        self.freeCount = freeCount
+        self.freeCount = singleDescriptors ? freeCount &+ n : freeCount
         self.pendingBatch = pendingBatch
         if let failure { fail(failure) }
         return n
@@ -288,14 +347,17 @@ public final class PackedDriver {
 
     @inlinable @inline(always)
     func detach(_ id: UInt16) -> UInt32 {
-        Self.detach(id, descriptorsOfID: descriptorsOfID, tokenOfID: tokenOfID, nextFreeID: nextFreeID,
+        Self.detach(id, single: false, descriptorsOfID: descriptorsOfID, tokenOfID: tokenOfID, nextFreeID: nextFreeID,
                     freeID: &freeID, freeCount: &freeCount)
     }
 
+    /// Frees `id` and returns its token; `single` when its chain is known to hold one descriptor,
+    /// in which case the caller adds the one freed descriptor to `freeCount` itself.
     @inlinable @inline(always)
-    static func detach(_ id: UInt16, descriptorsOfID: UnsafeMutablePointer<UInt16>, tokenOfID: UnsafeMutablePointer<UInt32>,
-                       nextFreeID: UnsafeMutablePointer<UInt16>, freeID: inout UInt16, freeCount: inout Int) -> UInt32 {
-        freeCount &+= Int(descriptorsOfID[Int(id)])
+    static func detach(_ id: UInt16, single: Bool, descriptorsOfID: UnsafeMutablePointer<UInt16>,
+                       tokenOfID: UnsafeMutablePointer<UInt32>, nextFreeID: UnsafeMutablePointer<UInt16>,
+                       freeID: inout UInt16, freeCount: inout Int) -> UInt32 {
+        if !single { freeCount &+= Int(descriptorsOfID[Int(id)]) }
         descriptorsOfID[Int(id)] = 0
         nextFreeID[Int(id)] = freeID
         freeID = id

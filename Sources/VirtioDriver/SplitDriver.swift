@@ -95,6 +95,7 @@ public final class SplitDriver {
         let n = buffers.count
         let maxSegments = layout.maxSegments
         precondition(n > 0 && n <= maxSegments, "a chain needs 1...maxSegments buffers")
+        if n == 1 { return addSingle(buffers[0], count: count, firstToken: firstToken) }
         let mask = Int(size) &- 1
         let desc = self.desc, avail = self.avail, nextFree = self.nextFree, order = self.order
         let tokenOfHead = self.tokenOfHead, descriptorsOfHead = self.descriptorsOfHead
@@ -154,6 +155,41 @@ public final class SplitDriver {
         return done
     }
 
+    /// `add(_:count:firstToken:)` for chains of one buffer: one descriptor each, never indirect,
+    /// so how many fit is known before the loop, and the loop carries only the free-list head and
+    /// the avail idx (fewer values than registers).
+    @inlinable @inline(always)
+    func addSingle(_ buffer: GuestBuffer, count: Int, firstToken: UInt32) -> Int {
+        let fits = min(count, freeCount)
+        guard fits > 0 else { return 0 }
+        let mask = Int(size) &- 1
+        let desc = self.desc, avail = self.avail, nextFree = self.nextFree, order = self.order
+        let tokenOfHead = self.tokenOfHead, descriptorsOfHead = self.descriptorsOfHead, inOrder = self.inOrder
+        let address = buffer.address, length = buffer.length
+        let flags = buffer.deviceWritable ? RingLayout.write : 0
+        var freeHead = self.freeHead, availIndex = self.availIndex, head = freeHead
+        let orderStart = orderFront &+ orderCount
+        for done in 0..<fits {
+            head = freeHead
+            freeHead = nextFree[Int(head)]
+            Self.write(desc, head, address: address, length: length, flags: flags, next: freeHead)
+            tokenOfHead[Int(head)] = firstToken &+ UInt32(truncatingIfNeeded: done)
+            descriptorsOfHead[Int(head)] = 1
+            if inOrder { order[(orderStart &+ done) & mask] = head }
+            avail.storeBytes(of: head.littleEndian, toByteOffset: 4 &+ 2 &* (Int(availIndex) & mask), as: UInt16.self)
+            GuestMemory.releaseFence()
+            availIndex &+= 1
+            avail.storeBytes(of: availIndex.littleEndian, toByteOffset: 2, as: UInt16.self)
+        }
+        self.freeHead = freeHead
+        freeCount &-= fits
+        orderCount &+= fits
+        self.availIndex = availIndex
+        lastAdded = head
+        added &+= UInt16(truncatingIfNeeded: fits)
+        return fits
+    }
+
     @inlinable @inline(always)
     static func write(_ desc: UnsafeMutableRawPointer, _ i: UInt16, address: UInt64, length: UInt32, flags: UInt16,
                       next: UInt16) {
@@ -196,8 +232,16 @@ public final class SplitDriver {
     /// the batch, so `body` must not call back into the driver.
     @inlinable @inline(always)
     public func reclaim(max: Int = .max, _ body: (UsedBuffer) -> Void) -> Int {
+        // Passed as a parameter, so that the loop never tests it per buffer.
+        inOrder ? reclaim(max: max, inOrder: true, body) : reclaim(max: max, inOrder: false, body)
+    }
+
+    @inlinable @inline(always)
+    func reclaim(max: Int, inOrder: Bool, _ body: (UsedBuffer) -> Void) -> Int {
         if violation != nil { return 0 }
         let mask = Int(size) &- 1, used = self.used, avail = self.avail, order = self.order
+        let writeEvent = eventIndex && !callbacksDisabled, usedEventOffset = 4 &+ 2 &* Int(size)
+        let descriptorsOfHead = self.descriptorsOfHead, tokenOfHead = self.tokenOfHead, nextFree = self.nextFree
         var lastUsed = self.lastUsed, orderFront = self.orderFront, orderCount = self.orderCount
         var freeHead = self.freeHead, freeCount = self.freeCount, pendingBatch = self.pendingBatch
         var failure: String?
@@ -231,8 +275,8 @@ public final class SplitDriver {
             orderCount &-= 1
             if pendingBatch == nil {
                 lastUsed &+= 1
-                if eventIndex && !callbacksDisabled {
-                    avail.storeBytes(of: lastUsed.littleEndian, toByteOffset: 4 &+ 2 &* Int(size), as: UInt16.self)
+                if writeEvent {
+                    avail.storeBytes(of: lastUsed.littleEndian, toByteOffset: usedEventOffset, as: UInt16.self)
                     GuestMemory.fullFence()
                 }
             }

@@ -1,0 +1,100 @@
+import Machine
+
+/// The in-order serve loop of a packed ring (see `Virtqueue.serveInOrder`) with every ring
+/// index in a local variable of its own.
+///
+/// Looping over `pop()` and `pushPopped` keeps about thirty values alive from one chain to the
+/// next (the whole ring state, the chain, the walk), more than there are registers: the
+/// compiler then stores and reloads several of them on every chain. Here only what a chain
+/// changes is carried: the avail position, its wrap bit as the flag bits it stands for, and the
+/// batch's count. With no chain in flight at the start, the used position and wrap counter equal
+/// the avail ones before each chain (every chain so far gave back as many descriptors as it
+/// took), so a chain's used descriptor goes where the chain began; and no buffer ID is in flight,
+/// so none is checked against the per-ID descriptor counts, which a pop and the push right
+/// after it would only set and clear. The pop sequence moves once per batch.
+extension PackedRing {
+    /// Whether `serveInOrderFast` serves this ring as pop-and-push would: no chain in flight,
+    /// nothing staged, and no IN_ORDER used-descriptor merging to track.
+    @inlinable var servesFast: Bool { !inOrder && staged == 0 && inFlight == 0 }
+
+    /// `Virtqueue.serveInOrder` for a ring where `servesFast` holds.
+    @inlinable @inline(always)
+    mutating func serveInOrderFast(limit: Int, decisionPerChain: Bool, _ serve: (inout DescriptorChain) -> UInt32,
+                                   _ interrupt: () -> Void) throws(VirtqueueError) -> Int {
+        let ring = self.ring, size = self.size, ram = self.ram
+        let indirect = self.indirect, eventIndex = self.eventIndex, driverEvent = self.driverEvent
+        let deviceEvent = self.deviceEvent, announce = eventIndex && notificationsEnabled
+        let both = RingLayout.packedAvail | RingLayout.packedUsed
+        let firstSequence = sequence
+        var availPosition = nextAvail
+        /// The avail/used flag bits of an available descriptor in the current avail lap.
+        var availBits = availWrap ? RingLayout.packedAvail : RingLayout.packedUsed
+        let batchPosition = availPosition
+        var batchFlags: UInt16 = 0
+        var unsignalled = self.unsignalled
+        var count = 0
+        var failure: VirtqueueError?
+        serving: while count < limit {
+            var flags = RingMemory.load16(ring, flagsOffset(availPosition))
+            guard flags & both == availBits else { break }
+            GuestMemory.acquireFence()
+            var last = availPosition
+            var descriptors: UInt16 = 1
+            while flags & RingLayout.next != 0 {
+                guard descriptors < size else { failure = .chainTooLongInRing; break serving }
+                last = last &+ 1 == size ? 0 : last &+ 1
+                flags = RingMemory.load16(ring, flagsOffset(last))
+                descriptors &+= 1
+            }
+            let id = RingMemory.load16(ring, Int(last) &* 16 &+ RingLayout.packedIDOffset)
+            guard id < size else { failure = .bufferIDOutOfRange; break }
+            count &+= 1
+            // The positions move after the walk, so that fewer values live across it.
+            var chain = DescriptorChain(head: id, sequence: firstSequence &+ UInt32(truncatingIfNeeded: count), ram: ram,
+                                        table: ring, tableCount: UInt32(size), start: UInt32(availPosition),
+                                        steps: UInt32(descriptors), packed: true, indirectAllowed: indirect)
+            let written = serve(&chain)
+            let element = Int(availPosition) &* 16
+            RingMemory.store32(ring, element &+ 8, written)
+            RingMemory.store16(ring, element &+ RingLayout.packedIDOffset, id)
+            let usedFlags = (availBits == RingLayout.packedAvail ? both : 0) | (written > 0 ? RingLayout.write : 0)
+            var advanced = UInt32(availPosition) &+ UInt32(descriptors)
+            if advanced >= UInt32(size) { advanced &-= UInt32(size); availBits ^= both }
+            availPosition = UInt16(truncatingIfNeeded: advanced)
+            if announce {
+                let wrap: UInt16 = availBits == RingLayout.packedAvail ? 0x8000 : 0
+                RingMemory.store16(deviceEvent, 0, availPosition | wrap)
+            }
+            unsignalled &+= UInt32(descriptors)
+            if decisionPerChain {
+                GuestMemory.releaseFence()
+                RingMemory.store16(ring, element &+ RingLayout.packedFlagsOffset, usedFlags)
+                GuestMemory.fullFence()
+                if Self.interruptWanted(driverEvent: driverEvent, eventIndex: eventIndex, used: availPosition,
+                                        usedWrap: availBits == RingLayout.packedAvail, advanced: unsignalled,
+                                        size: size) {
+                    interrupt()
+                }
+                unsignalled = 0
+            } else if count == 1 {
+                // The batch's first flags go last, so the driver sees the whole batch at once.
+                batchFlags = usedFlags
+            } else {
+                RingMemory.store16(ring, element &+ RingLayout.packedFlagsOffset, usedFlags)
+            }
+        }
+        nextAvail = availPosition
+        availWrap = availBits == RingLayout.packedAvail
+        nextUsed = availPosition
+        usedWrap = availWrap
+        sequence = firstSequence &+ UInt32(truncatingIfNeeded: count)
+        self.unsignalled = unsignalled
+        if !decisionPerChain && count > 0 {
+            GuestMemory.releaseFence()
+            RingMemory.store16(ring, flagsOffset(batchPosition), batchFlags)
+            if needsInterrupt() { interrupt() }
+        }
+        if let failure { throw failure }
+        return count
+    }
+}
