@@ -53,9 +53,9 @@ struct MachineOptions: ParsableArguments {
     var timeout: Double?
 
     @Option(help: ArgumentHelp(
-        "Execution tiers: interp (interpreter only; the default), llvm (compile every block on first run), auto (hot regions compiled in the background).",
+        "Execution tiers: auto (the default: hot regions compiled with LLVM in the background), interp (interpreter only), llvm (compile every block on first run).",
         valueName: "interp|llvm|auto"))
-    var jit = "interp"
+    var jit = "auto"
 
     @Option(name: .customLong("jit-threshold"), help: ArgumentHelp("Block entries within 100,000 guest instructions before --jit auto compiles a region (default 1000).", valueName: "n"))
     var jitThreshold: Int?

@@ -17,6 +17,15 @@ import Machine
         #expect(BoardTable.statusText(.planned) == "planned")
     }
 
+    /// The LLVM tier is what a user gets without asking: it is faster than the interpreter on
+    /// a kernel boot, a short `xemu run` and compute alike (README, `--jit`).
+    @Test func theLLVMTierIsOnByDefault() throws {
+        let defaults = try MachineOptions.parse([]).configuration(board: "virt-riscv64")
+        #expect(defaults.jit.mode == .auto)
+        let interpreted = try MachineOptions.parse(["--jit", "interp"]).configuration(board: "virt-riscv64")
+        #expect(interpreted.jit.mode == .interpreter)
+    }
+
     @Test func onlyUnbuiltFeaturesAreRefused() throws {
         var configuration = MachineConfiguration(board: "virt-riscv64")
         #expect(UnbuiltFeatures.firstRequested(in: configuration) == nil)
