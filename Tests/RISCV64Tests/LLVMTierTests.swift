@@ -97,12 +97,18 @@ import Translator
         mret
     """
 
+    /// Runs `source` to its end on the interpreter (the reference) and on `jit`.
+    static func runOnBothTiers(_ source: String, jit: JITConfiguration) throws -> (reference: GuestRig, rig: GuestRig) {
+        let reference = try GuestRig(source, jit: .interpreter)
+        reference.run()
+        let rig = try GuestRig(source, jit: jit)
+        rig.run()
+        return (reference, rig)
+    }
+
     @Test(arguments: [llvm, llvmQuick, auto])
     func mixedProgramMatchesTheInterpreter(jit: JITConfiguration) throws {
-        let reference = try GuestRig(Self.mixedProgram, jit: .interpreter)
-        reference.run()
-        let compiled = try GuestRig(Self.mixedProgram, jit: jit)
-        compiled.run()
+        let (reference, compiled) = try Self.runOnBothTiers(Self.mixedProgram, jit: jit)
         #expect(compiled.hart.engine.jitError == nil)
         if jit.mode == .llvm { #expect((compiled.hart.engine.jitStatistics?.installedRegions ?? 0) > 0) }
         for n in 1..<32 { #expect(compiled[x: n] == reference[x: n], "x\(n)") }
@@ -162,10 +168,7 @@ import Translator
         new:
             addi a0, a0, 1000
         """
-        let reference = try GuestRig(source, jit: .interpreter)
-        reference.run()
-        let rig = try GuestRig(source, jit: jit)
-        rig.run()
+        let (reference, rig) = try Self.runOnBothTiers(source, jit: jit)
         #expect(reference["a0"] == 1 + 19 * 1000)
         #expect(rig["a0"] == reference["a0"])
         #expect(rig.hart.engine.jitError == nil)
@@ -205,10 +208,7 @@ import Translator
             csrr s6, minstret
             j exit
         """
-        let reference = try GuestRig(source, jit: .interpreter)
-        reference.run()
-        let rig = try GuestRig(source, jit: jit)
-        rig.run()
+        let (reference, rig) = try Self.runOnBothTiers(source, jit: jit)
         #expect(rig.hart.engine.jitError == nil)
         #expect(reference["s1"] == 3001 * 3)
         #expect(reference["s5"] == 5, "a load access fault")
@@ -240,10 +240,7 @@ import Translator
         new:
             addi a0, a0, 1000
         """
-        let reference = try GuestRig(source, jit: .interpreter)
-        reference.run()
-        let rig = try GuestRig(source, jit: jit)
-        rig.run()
+        let (reference, rig) = try Self.runOnBothTiers(source, jit: jit)
         #expect(reference["a0"] == 19 + 21 * 1000)
         #expect(rig["a0"] == reference["a0"])
         #expect(rig.hart.engine.jitError == nil)
