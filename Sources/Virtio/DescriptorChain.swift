@@ -78,7 +78,9 @@ public struct DescriptorChain {
         self.remaining = steps
         self.isPacked = packed
         self.indirectAllowed = indirectAllowed
-        self.state = []
+        // Not `[]`: the array-literal initialiser can leave a release of the empty array
+        // storage in the caller's loop, once per chain, when the optimiser gives up early.
+        self.state = State(rawValue: 0)
         self.totalLength = 0
         self.cursor = nil
         self.cursorLeft = 0
