@@ -175,8 +175,16 @@ public final class PackedDriver {
     func addSingle(_ buffer: GuestBuffer, count: Int, firstToken: UInt32) -> Int {
         let fits = min(count, freeCount)
         guard fits > 0 else { return 0 }
+        // A loop per IN_ORDER setting: without it the loop carries no order slot.
+        if inOrder { addSingle(buffer, fits: fits, firstToken: firstToken, inOrder: true) }
+        else { addSingle(buffer, fits: fits, firstToken: firstToken, inOrder: false) }
+        return fits
+    }
+
+    @inlinable @inline(always)
+    func addSingle(_ buffer: GuestBuffer, fits: Int, firstToken: UInt32, inOrder: Bool) {
         let ring = self.ring, size = self.size, nextFreeID = self.nextFreeID, order = self.order
-        let tokenOfID = self.tokenOfID, descriptorsOfID = self.descriptorsOfID, inOrder = self.inOrder
+        let tokenOfID = self.tokenOfID, descriptorsOfID = self.descriptorsOfID
         let address = buffer.address, length = buffer.length
         let both = RingLayout.packedAvail | RingLayout.packedUsed
         var flags = (buffer.deviceWritable ? RingLayout.write : 0)
@@ -206,7 +214,6 @@ public final class PackedDriver {
         availWrap = flags & RingLayout.packedAvail != 0
         lastAdded = id
         added &+= UInt32(truncatingIfNeeded: fits)
-        return fits
     }
 
     @inlinable @inline(always)
