@@ -301,7 +301,10 @@ public final class PackedDriver {
         var pendingBatch = inOrder ? self.pendingBatch : nil
         var failure: String?
         var n = 0
-        while n < max {
+        // At most what is in flight: one more used descriptor is then a violation, checked once
+        // after the loop rather than per buffer.
+        let bound = Swift.min(max, inFlight)
+        while n < bound {
             var id: UInt16, length: UInt32
             if inOrder, let batch = pendingBatch {
                 (id, length) = batch
@@ -315,7 +318,6 @@ public final class PackedDriver {
                     failure = "used buffer ID \(id) is not in flight"; break
                 }
             }
-            guard n < inFlight else { failure = "used descriptor with nothing in flight"; break }
             var returned = id
             if inOrder {
                 returned = order[orderFront]
@@ -339,6 +341,15 @@ public final class PackedDriver {
                                     tokenOfID: tokenOfID, nextFreeID: nextFreeID, freeID: &freeID, freeCount: &freeCount)
             body(UsedBuffer(token: token, length: length))
             n &+= 1
+        }
+        if failure == nil && n == inFlight && n < max {
+            let element = Int(lastUsed) &* 16
+            if inOrder && pendingBatch != nil {
+                failure = "used descriptor with nothing in flight"
+            } else if load16(ring, element &+ 14) & both == usedBits {
+                // Nothing is in flight, so no ID is.
+                failure = "used buffer ID \(load16(ring, element &+ 12)) is not in flight"
+            }
         }
         self.lastUsed = lastUsed
         self.usedWrap = usedBits != 0
