@@ -60,7 +60,8 @@ extension PackedRing {
                 RingMemory.store16(ring, element &+ RingLayout.packedIDOffset, id)
             }
             let id = RingMemory.load16(ring, element &+ RingLayout.packedIDOffset)
-            guard id < size else { failure = .bufferIDOutOfRange; break }
+            // Likely, so that the failure is laid out of the loop's way.
+            guard _fastPath(id < size) else { failure = .bufferIDOutOfRange; break }
             count &+= 1
             var chain = DescriptorChain(head: id, sequence: firstSequence &+ UInt32(truncatingIfNeeded: count), ram: ram,
                                         table: ring, tableCount: UInt32(size), start: UInt32(availPosition),
@@ -68,7 +69,11 @@ extension PackedRing {
             let written = serve(&chain)
             RingMemory.store32(ring, element &+ 8, written)
             // The used bits of this lap are the avail bits with USED flipped.
-            let usedFlags = (availBits ^ RingLayout.packedUsed) | (written > 0 ? RingLayout.write : 0)
+            // WRITE when bytes were written, without a branch (the compiler had merged one into
+            // the wrap test, a taken jump per chain): the top bit of `x | -x` is set exactly when x
+            // is not zero.
+            let writeBit = UInt16(truncatingIfNeeded: (written | (0 &- written)) &>> 31) &<< 1
+            let usedFlags = (availBits ^ RingLayout.packedUsed) | writeBit
             var advanced = UInt32(availPosition) &+ UInt32(descriptors)
             if advanced >= UInt32(size) { advanced &-= UInt32(size); availBits ^= both; laps &+= 1 }
             availPosition = UInt16(truncatingIfNeeded: advanced)
