@@ -68,10 +68,9 @@ extension PackedRing {
                                         steps: UInt32(descriptors), packed: true, indirectAllowed: indirect)
             let written = serve(&chain)
             RingMemory.store32(ring, element &+ 8, written)
-            // The used bits of this lap are the avail bits with USED flipped.
-            // WRITE when bytes were written, without a branch (the compiler had merged one into
-            // the wrap test, a taken jump per chain): the top bit of `x | -x` is set exactly when x
-            // is not zero.
+            // The used bits of this lap are the avail bits with USED flipped; WRITE is set when
+            // bytes were written, without a branch (the compiler had merged one into the wrap
+            // test, a taken jump per chain): the top bit of `x | -x` is set exactly when x != 0.
             let writeBit = UInt16(truncatingIfNeeded: (written | (0 &- written)) &>> 31) &<< 1
             let usedFlags = (availBits ^ RingLayout.packedUsed) | writeBit
             var advanced = UInt32(availPosition) &+ UInt32(descriptors)
