@@ -78,7 +78,9 @@ public struct DescriptorChain {
         self.remaining = steps
         self.isPacked = packed
         self.indirectAllowed = indirectAllowed
-        self.state = []
+        // Not `[]`: the array-literal initialiser can leave a release of the empty array
+        // storage in the caller's loop, once per chain, when the optimiser gives up early.
+        self.state = State(rawValue: 0)
         self.totalLength = 0
         self.cursor = nil
         self.cursorLeft = 0
@@ -134,9 +136,11 @@ public struct DescriptorChain {
             let (sum, overflow) = totalLength.addingReportingOverflow(length)
             guard !overflow else { throw .chainTooLarge }
             totalLength = sum
+            // The walk moves on before the buffer is checked (a failed check ends the chain all the
+            // same), so that the flags are not kept across the calls of the uncommon cases.
+            advance(flags: flags, splitNext: splitNext)
             guard let host = ram.hostPointer(address, length: UInt64(length)) else { throw .bufferOutsideRAM }
             if writable { ram.noteDeviceWrite(address, length: length) }
-            advance(flags: flags, splitNext: splitNext)
             return Descriptor(address: address, length: length, isDeviceWritable: writable, host: host)
         }
         throw .nestedIndirect

@@ -31,6 +31,9 @@ extension PackedRing {
         var availBits = availWrap ? RingLayout.packedAvail : RingLayout.packedUsed
         let batchPosition = availPosition
         var batchFlags: UInt16 = 0
+        // Per batch, what was published since the last decision follows from the positions at the
+        // end; only the laps are counted on the way (on the rare wrap path).
+        var laps: UInt32 = 0
         var unsignalled = self.unsignalled
         var count = 0
         var failure: VirtqueueError?
@@ -38,35 +41,47 @@ extension PackedRing {
             var flags = RingMemory.load16(ring, flagsOffset(availPosition))
             guard flags & both == availBits else { break }
             GuestMemory.acquireFence()
-            var last = availPosition
+            let element = Int(availPosition) &* 16
             var descriptors: UInt16 = 1
-            while flags & RingLayout.next != 0 {
-                guard descriptors < size else { failure = .chainTooLongInRing; break serving }
-                last = last &+ 1 == size ? 0 : last &+ 1
-                flags = RingMemory.load16(ring, flagsOffset(last))
-                descriptors &+= 1
+            // A chain's used descriptor goes where the chain began, and its buffer ID is in its
+            // last descriptor: for a chain of one descriptor the ID is already in place, and for a
+            // longer one it is copied there now, so that no ID is kept across the walk (which
+            // reads no ID field).
+            if flags & RingLayout.next != 0 {
+                var last = availPosition
+                repeat {
+                    guard descriptors < size else { failure = .chainTooLongInRing; break serving }
+                    last = last &+ 1 == size ? 0 : last &+ 1
+                    flags = RingMemory.load16(ring, flagsOffset(last))
+                    descriptors &+= 1
+                } while flags & RingLayout.next != 0
+                let id = RingMemory.load16(ring, Int(last) &* 16 &+ RingLayout.packedIDOffset)
+                guard id < size else { failure = .bufferIDOutOfRange; break }
+                RingMemory.store16(ring, element &+ RingLayout.packedIDOffset, id)
             }
-            let id = RingMemory.load16(ring, Int(last) &* 16 &+ RingLayout.packedIDOffset)
-            guard id < size else { failure = .bufferIDOutOfRange; break }
+            let id = RingMemory.load16(ring, element &+ RingLayout.packedIDOffset)
+            // Likely, so that the failure is laid out of the loop's way.
+            guard _fastPath(id < size) else { failure = .bufferIDOutOfRange; break }
             count &+= 1
-            // The positions move after the walk, so that fewer values live across it.
             var chain = DescriptorChain(head: id, sequence: firstSequence &+ UInt32(truncatingIfNeeded: count), ram: ram,
                                         table: ring, tableCount: UInt32(size), start: UInt32(availPosition),
                                         steps: UInt32(descriptors), packed: true, indirectAllowed: indirect)
             let written = serve(&chain)
-            let element = Int(availPosition) &* 16
             RingMemory.store32(ring, element &+ 8, written)
-            RingMemory.store16(ring, element &+ RingLayout.packedIDOffset, id)
-            let usedFlags = (availBits == RingLayout.packedAvail ? both : 0) | (written > 0 ? RingLayout.write : 0)
+            // The used bits of this lap are the avail bits with USED flipped; WRITE is set when
+            // bytes were written, without a branch (the compiler had merged one into the wrap
+            // test, a taken jump per chain): the top bit of `x | -x` is set exactly when x != 0.
+            let writeBit = UInt16(truncatingIfNeeded: (written | (0 &- written)) &>> 31) &<< 1
+            let usedFlags = (availBits ^ RingLayout.packedUsed) | writeBit
             var advanced = UInt32(availPosition) &+ UInt32(descriptors)
-            if advanced >= UInt32(size) { advanced &-= UInt32(size); availBits ^= both }
+            if advanced >= UInt32(size) { advanced &-= UInt32(size); availBits ^= both; laps &+= 1 }
             availPosition = UInt16(truncatingIfNeeded: advanced)
             if announce {
                 let wrap: UInt16 = availBits == RingLayout.packedAvail ? 0x8000 : 0
                 RingMemory.store16(deviceEvent, 0, availPosition | wrap)
             }
-            unsignalled &+= UInt32(descriptors)
             if decisionPerChain {
+                unsignalled &+= UInt32(descriptors)
                 GuestMemory.releaseFence()
                 RingMemory.store16(ring, element &+ RingLayout.packedFlagsOffset, usedFlags)
                 GuestMemory.fullFence()
@@ -88,6 +103,9 @@ extension PackedRing {
         nextUsed = availPosition
         usedWrap = availWrap
         sequence = firstSequence &+ UInt32(truncatingIfNeeded: count)
+        if !decisionPerChain {
+            unsignalled &+= laps &* UInt32(size) &+ UInt32(availPosition) &- UInt32(batchPosition)
+        }
         self.unsignalled = unsignalled
         if !decisionPerChain && count > 0 {
             GuestMemory.releaseFence()

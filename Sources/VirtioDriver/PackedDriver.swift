@@ -175,8 +175,16 @@ public final class PackedDriver {
     func addSingle(_ buffer: GuestBuffer, count: Int, firstToken: UInt32) -> Int {
         let fits = min(count, freeCount)
         guard fits > 0 else { return 0 }
+        // A loop per IN_ORDER setting: without it the loop carries no order slot.
+        if inOrder { addSingle(buffer, fits: fits, firstToken: firstToken, inOrder: true) }
+        else { addSingle(buffer, fits: fits, firstToken: firstToken, inOrder: false) }
+        return fits
+    }
+
+    @inlinable @inline(always)
+    func addSingle(_ buffer: GuestBuffer, fits: Int, firstToken: UInt32, inOrder: Bool) {
         let ring = self.ring, size = self.size, nextFreeID = self.nextFreeID, order = self.order
-        let tokenOfID = self.tokenOfID, descriptorsOfID = self.descriptorsOfID, inOrder = self.inOrder
+        let tokenOfID = self.tokenOfID, descriptorsOfID = self.descriptorsOfID
         let address = buffer.address, length = buffer.length
         let both = RingLayout.packedAvail | RingLayout.packedUsed
         var flags = (buffer.deviceWritable ? RingLayout.write : 0)
@@ -206,7 +214,6 @@ public final class PackedDriver {
         availWrap = flags & RingLayout.packedAvail != 0
         lastAdded = id
         added &+= UInt32(truncatingIfNeeded: fits)
-        return fits
     }
 
     @inlinable @inline(always)
@@ -281,24 +288,29 @@ public final class PackedDriver {
         if violation != nil { return 0 }
         let ring = self.ring, size = self.size, order = self.order, driverEvent = self.driverEvent
         let descriptorsOfID = self.descriptorsOfID, tokenOfID = self.tokenOfID, nextFreeID = self.nextFreeID
-        var lastUsed = self.lastUsed, usedWrap = self.usedWrap, orderFront = self.orderFront
+        let both = RingLayout.packedAvail | RingLayout.packedUsed
+        // A descriptor is used when both its AVAIL and USED bits equal the used wrap counter:
+        // carried as those two bits, so that the test is one compare and a wrap one xor.
+        var lastUsed = self.lastUsed, usedBits = usedWrap ? both : 0, orderFront = self.orderFront
         // Each buffer taken back lowers the count in flight by one (and, with one descriptor
         // each, raises the free count by one): both follow from `n` after the loop, so the loop
         // carries two values fewer.
         let inFlight = self.orderCount
         var freeID = self.freeID, freeCount = self.freeCount
-        var pendingBatch = self.pendingBatch
+        // Only IN_ORDER expands a used descriptor into several buffers; without it none is pending.
+        var pendingBatch = inOrder ? self.pendingBatch : nil
         var failure: String?
         var n = 0
-        while n < max {
+        // At most what is in flight: one more used descriptor is then a violation, checked once
+        // after the loop rather than per buffer.
+        let bound = Swift.min(max, inFlight)
+        while n < bound {
             var id: UInt16, length: UInt32
-            if let batch = pendingBatch {
+            if inOrder, let batch = pendingBatch {
                 (id, length) = batch
             } else {
                 let element = Int(lastUsed) &* 16
-                // Used when both the AVAIL and the USED bit equal the used wrap counter.
-                let bits = RingLayout.packedAvail | RingLayout.packedUsed
-                guard load16(ring, element &+ 14) & bits == (usedWrap ? bits : 0) else { break }
+                guard load16(ring, element &+ 14) & both == usedBits else { break }
                 GuestMemory.acquireFence()
                 id = load16(ring, element &+ 12)
                 length = UInt32(littleEndian: ring.loadUnaligned(fromByteOffset: element &+ 8, as: UInt32.self))
@@ -306,22 +318,23 @@ public final class PackedDriver {
                     failure = "used buffer ID \(id) is not in flight"; break
                 }
             }
-            guard n < inFlight else { failure = "used descriptor with nothing in flight"; break }
             var returned = id
             if inOrder {
                 returned = order[orderFront]
                 pendingBatch = returned == id ? nil : (id, length)
                 if returned != id { length = 0 }
                 orderFront = orderFront &+ 1 == Int(size) ? 0 : orderFront &+ 1
-            } else {
-                pendingBatch = nil
             }
-            let count = singleDescriptors ? 1 : descriptorsOfID[Int(returned)]
-            var position = UInt32(lastUsed) &+ UInt32(count)
-            if position >= UInt32(size) { position &-= UInt32(size); usedWrap.toggle() }
-            lastUsed = UInt16(truncatingIfNeeded: position)
-            if pendingBatch == nil && writeEvent {
-                driverEvent.storeBytes(of: (lastUsed | (usedWrap ? 0x8000 : 0)).littleEndian, as: UInt16.self)
+            if singleDescriptors {
+                lastUsed &+= 1
+                if lastUsed == size { lastUsed = 0; usedBits ^= both }
+            } else {
+                var position = UInt32(lastUsed) &+ UInt32(descriptorsOfID[Int(returned)])
+                if position >= UInt32(size) { position &-= UInt32(size); usedBits ^= both }
+                lastUsed = UInt16(truncatingIfNeeded: position)
+            }
+            if writeEvent && (!inOrder || pendingBatch == nil) {
+                driverEvent.storeBytes(of: (lastUsed | (usedBits != 0 ? 0x8000 : 0)).littleEndian, as: UInt16.self)
                 GuestMemory.fullFence()
             }
             let token = Self.detach(returned, single: singleDescriptors, descriptorsOfID: descriptorsOfID,
@@ -329,13 +342,22 @@ public final class PackedDriver {
             body(UsedBuffer(token: token, length: length))
             n &+= 1
         }
+        if failure == nil && n == inFlight && n < max {
+            let element = Int(lastUsed) &* 16
+            if inOrder && pendingBatch != nil {
+                failure = "used descriptor with nothing in flight"
+            } else if load16(ring, element &+ 14) & both == usedBits {
+                // Nothing is in flight, so no ID is.
+                failure = "used buffer ID \(load16(ring, element &+ 12)) is not in flight"
+            }
+        }
         self.lastUsed = lastUsed
-        self.usedWrap = usedWrap
+        self.usedWrap = usedBits != 0
         self.orderFront = orderFront
         self.orderCount = inFlight &- n
         self.freeID = freeID
         self.freeCount = singleDescriptors ? freeCount &+ n : freeCount
-        self.pendingBatch = pendingBatch
+        if inOrder { self.pendingBatch = pendingBatch }
         if let failure { fail(failure) }
         return n
     }

@@ -47,4 +47,27 @@ import Testing
         #expect(drivers[0].violation == nil, "\(drivers[0].violation ?? "")")
         #expect(drivers[1].violation == nil, "\(drivers[1].violation ?? "")")
     }
+
+    /// A packed device that writes one used descriptor more than there are buffers in flight is
+    /// caught by a batch reclaim, which stops at what is in flight (with and without IN_ORDER,
+    /// for a duplicated ID and for an ID never added).
+    @Test(arguments: [(false, UInt16(0)), (false, 5), (true, 0), (true, 5)])
+    func anExtraPackedUsedDescriptorIsAViolation(inOrder: Bool, extraID: UInt16) throws {
+        let memory = Rig.memory()
+        let features = VirtioFeature.version1 | VirtioFeature.ringPacked | (inOrder ? VirtioFeature.inOrder : 0)
+        let driver = try GuestDriver(memory: memory, size: 8, features: features, base: Rig.ringBase)
+        let buffer = [GuestBuffer(address: Rig.dataBase, length: 64, deviceWritable: true)]
+        let added = buffer.withUnsafeBufferPointer { driver.add($0, count: 1, firstToken: 7) }
+        #expect(added == 1)
+        let ring = try memory.slice(at: driver.layout.descriptorArea, length: 32).baseAddress!
+        for (slot, id) in [(0, UInt16(0)), (1, extraID)] {
+            ring.storeBytes(of: id.littleEndian, toByteOffset: slot * 16 + 12, as: UInt16.self)
+            ring.storeBytes(of: (RingLayout.packedAvail | RingLayout.packedUsed).littleEndian,
+                            toByteOffset: slot * 16 + 14, as: UInt16.self)
+        }
+        var tokens: [UInt32] = []
+        #expect(driver.reclaim { tokens.append($0.token) } == 1)
+        #expect(tokens == [7])
+        #expect(driver.violation != nil)
+    }
 }
