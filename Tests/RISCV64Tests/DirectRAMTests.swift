@@ -3,9 +3,9 @@ import Testing
 import Translator
 @testable import RISCV64
 
-/// Compiled code of modes without data address translation loads from RAM after one range
-/// check (`RegionLowering+DirectRAM`): what lies outside the bank must still reach the slow
-/// path, and such code must never run once translation is on.
+/// Compiled code of modes without data address translation reaches RAM after one range check
+/// (`RegionLowering+DirectRAM`): what lies outside the bank must still reach the slow path,
+/// stores must still drop translated code, and such code must never run once translation is on.
 @Suite struct DirectRAMTests {
     /// A loop whose every iteration reads a device register and the last 8 bytes of RAM, until
     /// its last iteration's load straddles the end of RAM: the device sees every read, the last
@@ -45,6 +45,43 @@ import Translator
         #expect(rig.device.reads.count == 50)
         #expect(rig["s5"] == 5, "a load access fault")
         #expect(rig["s6"] == 0x800F_FFFC)
+        for n in 1..<32 { #expect(rig[x: n] == reference[x: n], "x\(n)") }
+    }
+
+    /// Stores at the end of RAM: the last byte takes a byte store, and the last iteration's
+    /// doubleword store straddles the end and raises a store access fault without writing.
+    static let storesAtTheEndOfRAM = """
+        lla t0, handler
+        csrw mtvec, t0
+        li s1, 0x800FFFF8
+        li s2, 50
+        li s3, 0
+    loop:
+        addi t4, s2, -1
+        seqz t4, t4
+        slli t4, t4, 2
+        add t5, s1, t4
+        sd s2, 0(t5)
+        sb s2, 7(s1)
+        lbu a0, 7(s1)
+        add s3, s3, a0
+        addi s2, s2, -1
+        bnez s2, loop
+        j exit
+    handler:
+        csrr s5, mcause
+        csrr s6, mtval
+        j exit
+    """
+
+    @Test(arguments: [LLVMTierTests.llvm, LLVMTierTests.llvmQuick, LLVMTierTests.auto])
+    func storesAtTheEndOfRAMStayInsideIt(jit: JITConfiguration) throws {
+        let (reference, rig) = try LLVMTierTests.runOnBothTiers(Self.storesAtTheEndOfRAM, jit: jit)
+        #expect(rig.hart.engine.jitError == nil)
+        #expect(rig["s3"] == 50 * 51 / 2 - 1)
+        #expect(rig["s5"] == 7, "a store access fault")
+        #expect(rig["s6"] == 0x800F_FFFC)
+        #expect(try rig.memory.read(UInt64.self, at: 0x800F_FFF8) == 0x0200_0000_0000_0002)
         for n in 1..<32 { #expect(rig[x: n] == reference[x: n], "x\(n)") }
     }
 

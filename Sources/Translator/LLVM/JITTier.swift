@@ -58,6 +58,8 @@ final class JITTier {
     var statistics = JITStatistics()
     /// The main RAM bank, for regions of modes without data address translation.
     let ram: DirectRAM
+    /// The `CPUContext.codeLimit` the frame's store window was last set for.
+    var seenCodeLimit: UInt64 = .max
     /// The first compile error, for `--jit-stats` and tests.
     private(set) var firstError: JITError?
     /// The `profile` count of a block whose region is being compiled: the interpreter keeps
@@ -88,6 +90,7 @@ final class JITTier {
         exitCounts.initialize(repeating: 0, count: ChainTable.capacity)
         cache = cpu.cache
         let bank = cpu.memory.banks[0]
+        precondition(bank.size >= 8, "a RAM bank smaller than one access")
         ram = DirectRAM(base: bank.base, size: bank.size, host: UInt(bitPattern: bank.host))
         seenGeneration = cpu.cache.generation
         seenInvalidations = cpu.cache.invalidationCount
