@@ -183,6 +183,7 @@ final class LLVMCompiler: @unchecked Sendable {
             LLVMDisposeModule(module)
             throw .compilation(Self.consume(error))
         }
+        if request.tier == .optimized { Self.restoreSignExtensions(in: module) }
         if let directory = Self.dumpDirectory { LLVMPrintModuleToFile(module, "\(directory)/\(name).ll", nil) }
         let threadSafeModule = LLVMOrcCreateNewThreadSafeModule(module, threadSafeContext)
         codeGenStart = .now
