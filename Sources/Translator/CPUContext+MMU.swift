@@ -13,6 +13,7 @@ extension CPUContext {
         fetchContext = fetch
         self.dataTranslated = dataTranslated
         self.fetchTranslated = fetchTranslated
+        modeFlags = keyFlags
         tlb = tlbStorage + data * TLBGeometry.entryCount
     }
 

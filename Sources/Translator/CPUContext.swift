@@ -20,8 +20,19 @@ public final class CPUContext: @unchecked Sendable {
     public var retired: UInt64 = 0
     /// The front end's mode flags (privilege level, enabled extensions...): part of every block's
     /// key, so code translated under one mode never runs under another. The front end updates it
-    /// whenever the mode changes.
-    public var modeFlags: UInt64 = 0
+    /// whenever the mode changes. Bit 63 (`untranslatedDataFlag`) is the context's own: it reads
+    /// as set while data accesses are untranslated, whatever the front end stores there.
+    public var modeFlags: UInt64 {
+        get { keyFlags }
+        set { keyFlags = newValue & ~Self.untranslatedDataFlag | (dataTranslated ? 0 : Self.untranslatedDataFlag) }
+    }
+    /// `modeFlags` as blocks are keyed by.
+    private(set) var keyFlags = CPUContext.untranslatedDataFlag
+    /// The `modeFlags` bit of modes whose data accesses use guest-physical addresses as they are
+    /// (no page walk, no MPRV): compiled code keyed by it reaches RAM without the TLB
+    /// (`RegionLowering+DirectRAM`), and it can never run once translation is on, since the key
+    /// then differs.
+    public static let untranslatedDataFlag: UInt64 = 1 << 63
 
     /// The data TLB of the current MMU context (one of `tlbStorage`'s). The interpreter reads it
     /// once per entry; it changes only through `selectMMU`, called from helpers and traps, after
@@ -56,6 +67,12 @@ public final class CPUContext: @unchecked Sendable {
     static let compiledBit: UInt32 = 8
     /// Guest-physical ranges written behind the CPU's back (DMA), queued by other threads.
     let pendingInvalidations = Mutex<[(address: UInt64, length: UInt64)]>([])
+
+    /// The end of the highest guest-physical page that has held translated code (0: none yet).
+    /// Compiled stores of untranslated modes at or above it skip the TLB, which would only
+    /// look for code pages there. It never goes down: a lower bound would have to be exact,
+    /// and a store below it just takes the TLB path.
+    var codeLimit: UInt64 = 0
 
     /// The LR/SC reservation: address, access size (0 when none) and the value LR observed.
     var reservationAddress: UInt64 = 0
@@ -119,6 +136,7 @@ public final class CPUContext: @unchecked Sendable {
     /// Withholds store fast paths to `page`, which now holds translated code.
     func protectCodePage(_ page: UInt64) {
         memory.codePages.mark(page: page)
+        codeLimit = max(codeLimit, (page &+ 1) << TLBGeometry.pageShift)
         for i in 0..<TLBGeometry.entryCount * TLBGeometry.mmuContextCount where tlbStorage[i].physicalPage == page {
             tlbStorage[i].writeTag = TLBEntry.invalidTag
         }

@@ -41,6 +41,7 @@ extension ExecutionEngine {
             frame[JITFrame.retired] = 0
             frame[JITFrame.budget] = JITFrame.chainBudget
             frame[JITFrame.loopLimit] = JITFrame.loopInstructions
+            if cpu.codeLimit != jit.seenCodeLimit { jit.noteCodeLimit(cpu.codeLimit) }
             let code = function(cpu.state, frame)
             cpu.retired &+= frame[JITFrame.retired]
             jit.statistics.compiledInstructions &+= frame[JITFrame.retired]

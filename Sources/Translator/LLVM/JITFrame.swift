@@ -2,7 +2,7 @@
 /// (so the layout is defined by these constants, not by a Swift struct), and the codes a
 /// compiled region returns with.
 ///
-/// The exec loop fills `tlb` and `cpu` before each call; compiled code fills the exit words
+/// The exec loop fills `tlb`, `cpu` and the store window before each call; compiled code fills the exit words
 /// before it returns. `scratch` carries a slow-path load's value back from its thunk.
 enum JITFrame {
     /// The current data TLB (`UnsafeMutablePointer<TLBEntry>`).
@@ -28,7 +28,13 @@ enum JITFrame {
     /// it to `loopInstructions` before each call; a slow path that asks to leave zeroes it,
     /// `JITThunks`).
     static let loopLimit = 8
-    static let wordCount = 9
+    /// The addresses direct RAM stores may write, `storeLow ..< storeLow + storeSpan`: RAM
+    /// from `CPUContext.codeLimit` up, less its last 7 bytes, so no store there touches
+    /// translated code or leaves RAM (`RegionLowering+DirectRAM`). `JITTier.noteCodeLimit`
+    /// keeps them; no code is translated while compiled code runs.
+    static let storeLow = 9
+    static let storeSpan = 10
+    static let wordCount = 11
     static let chainBudget: UInt64 = 64
     static let loopInstructions: UInt64 = 4096
 

@@ -56,6 +56,10 @@ final class JITTier {
     private var seenGeneration: UInt64
     private var seenInvalidations: UInt64
     var statistics = JITStatistics()
+    /// The main RAM bank, for regions of modes without data address translation.
+    let ram: DirectRAM
+    /// The `CPUContext.codeLimit` the frame's store window was last set for.
+    var seenCodeLimit: UInt64 = .max
     /// The first compile error, for `--jit-stats` and tests.
     private(set) var firstError: JITError?
     /// The `profile` count of a block whose region is being compiled: the interpreter keeps
@@ -85,6 +89,9 @@ final class JITTier {
         exitCounts = .allocate(capacity: ChainTable.capacity)
         exitCounts.initialize(repeating: 0, count: ChainTable.capacity)
         cache = cpu.cache
+        let bank = cpu.memory.banks[0]
+        precondition(bank.size >= 8, "a RAM bank smaller than one access")
+        ram = DirectRAM(base: bank.base, size: bank.size, host: UInt(bitPattern: bank.host))
         seenGeneration = cpu.cache.generation
         seenInvalidations = cpu.cache.invalidationCount
         if configuration.mode == .auto {

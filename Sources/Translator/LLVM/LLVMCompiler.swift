@@ -163,7 +163,8 @@ final class LLVMCompiler: @unchecked Sendable {
         let module = LLVMModuleCreateWithNameInContext(name, context)!
         do {
             var lowering = RegionLowering(module: module, context: context, name: name, blocks: request.blocks,
-                                          chainSlots: request.chainSlots, indirect: request.indirect, heat: request.heat)
+                                          chainSlots: request.chainSlots, indirect: request.indirect, heat: request.heat,
+                                          directRAM: request.directRAM)
             lowering.lower(request.blocks)
         }
         if verifiesModules {
@@ -182,6 +183,7 @@ final class LLVMCompiler: @unchecked Sendable {
             LLVMDisposeModule(module)
             throw .compilation(Self.consume(error))
         }
+        if request.tier == .optimized { Self.restoreSignExtensions(in: module) }
         if let directory = Self.dumpDirectory { LLVMPrintModuleToFile(module, "\(directory)/\(name).ll", nil) }
         let threadSafeModule = LLVMOrcCreateNewThreadSafeModule(module, threadSafeContext)
         codeGenStart = .now

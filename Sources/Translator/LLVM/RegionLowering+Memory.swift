@@ -10,9 +10,9 @@ extension RegionLowering {
     mutating func lowerLoad(_ op: IROp, at: UInt64) {
         let size = CPUContext.accessSize(op.code)
         let address = LLVMBuildAdd(builder, read(op.a), const(UInt64(bitPattern: op.imm)), "addr")!
-        let (entry, slow, join) = probeTLB(address, size: size, tagWord: 0)
         let type = intType(size)
-        let host = hostPointer(entry, address, type)
+        let (host, slow, join) = directRAM.map { probeRAM($0, address, size: size, type: type) }
+            ?? probeTLB(address, size: size, tagWord: 0, type: type)
         let loaded = LLVMBuildLoad2(builder, type, host, "")!
         LLVMSetAlignment(loaded, 1)
         let fastValue = size == 8 ? loaded : LLVMBuildZExt(builder, loaded, i64, "")!
@@ -45,12 +45,19 @@ extension RegionLowering {
         let size = CPUContext.accessSize(op.code)
         let address = LLVMBuildAdd(builder, read(op.a), const(UInt64(bitPattern: op.imm)), "addr")!
         let value = read(op.b)
-        let (entry, slow, join) = probeTLB(address, size: size, tagWord: 1)
         let type = intType(size)
-        let host = hostPointer(entry, address, type)
-        let stored = LLVMBuildStore(builder, size == 8 ? value : LLVMBuildTrunc(builder, value, type, ""), host)
-        LLVMSetAlignment(stored, 1)
-        LLVMBuildBr(builder, join)
+        let narrowed = size == 8 ? value : LLVMBuildTrunc(builder, value, type, "")!
+        let builder = builder
+        let store = { (host: LLVMValueRef) in LLVMSetAlignment(LLVMBuildStore(builder, narrowed, host), 1) }
+        let slow, join: LLVMBasicBlockRef?
+        if let ram = directRAM {
+            (slow, join) = storeToRAM(ram, address, size: size, type: type, store: store)
+        } else {
+            let probe = probeTLB(address, size: size, tagWord: 1, type: type)
+            store(probe.host)
+            LLVMBuildBr(builder, probe.join)
+            (slow, join) = (probe.slow, probe.join)
+        }
 
         LLVMPositionBuilderAtEnd(builder, slow)
         let status = callThunk(Self.storeThunkType(self), address: UInt(bitPattern: unsafeBitCast(JITThunks.store, to: UnsafeRawPointer.self)),
@@ -70,22 +77,29 @@ extension RegionLowering {
 
     // MARK: Pieces
 
-    /// A pointer to word 0 (readTag) of the TLB entry for `address`.
     /// Branches on the TLB probe for an access of `size` bytes at `address`, comparing the
     /// entry's read tag (`tagWord` 0) or write tag (1); leaves the builder in the hit block and
-    /// returns the entry with the miss and join blocks (the miss branch is marked cold).
-    private func probeTLB(_ address: LLVMValueRef, size: UInt64, tagWord: Int)
-        -> (entry: LLVMValueRef, slow: LLVMBasicBlockRef?, join: LLVMBasicBlockRef?) {
+    /// returns the host pointer (to a `type` value) with the miss and join blocks (the miss
+    /// branch is marked cold).
+    private func probeTLB(_ address: LLVMValueRef, size: UInt64, tagWord: Int, type: LLVMTypeRef)
+        -> (host: LLVMValueRef, slow: LLVMBasicBlockRef?, join: LLVMBasicBlockRef?) {
+        let slow = LLVMAppendBasicBlockInContext(context, function, "tlbmiss")!
+        let join = LLVMAppendBasicBlockInContext(context, function, "access")
+        return (branchOnTLB(address, size: size, tagWord: tagWord, type: type, miss: slow), slow, join)
+    }
+
+    /// The TLB probe proper: branches to `miss` unless the tag matches, leaves the builder in
+    /// the hit block and returns the host pointer there.
+    func branchOnTLB(_ address: LLVMValueRef, size: UInt64, tagWord: Int, type: LLVMTypeRef,
+                     miss: LLVMBasicBlockRef) -> LLVMValueRef {
         let entry = tlbEntry(address)
         let tag = LLVMBuildLoad2(builder, i64, Self.gep(builder, i64, entry, tagWord, in: context), "tag")
         let hit = LLVMBuildICmp(builder, LLVMIntEQ, tag, expectedTag(address, size: size), "hit")
         let fast = LLVMAppendBasicBlockInContext(context, function, "tlbhit")
-        let slow = LLVMAppendBasicBlockInContext(context, function, "tlbmiss")
-        let join = LLVMAppendBasicBlockInContext(context, function, "access")
-        LLVMBuildCondBr(builder, hit, fast, slow)
+        LLVMBuildCondBr(builder, hit, fast, miss)
         setColdWeights(LLVMGetLastInstruction(LLVMGetInsertBlock(builder)))
         LLVMPositionBuilderAtEnd(builder, fast)
-        return (entry, slow, join)
+        return hostPointer(entry, address, type)
     }
 
     /// The entry's byte offset comes from one shift and one mask (entries are 32 bytes), so
@@ -136,7 +150,7 @@ extension RegionLowering {
         return LLVMBuildCall2(builder, type, pointer, &args, UInt32(args.count), "status")
     }
 
-    private func setColdWeights(_ branch: LLVMValueRef?) {
+    func setColdWeights(_ branch: LLVMValueRef?) {
         guard let branch else { return }
         let kind = LLVMGetMDKindIDInContext(context, "prof", 4)
         var operands: [LLVMMetadataRef?] = [

@@ -9,7 +9,8 @@ import CLLVM
 /// between the region's blocks are branches while the instructions retired in this call stay
 /// below the frame's `loopLimit`, which bounds how long compiled code runs before the exec loop
 /// sees exit requests.
-/// Loads and stores inline the SoftMMU TLB hit path and call `JITThunks` on a miss.
+/// Loads and stores inline the SoftMMU TLB hit path, or a RAM range check in modes without
+/// address translation, and call `JITThunks` on a miss.
 struct RegionLowering: ~Copyable {
     let context: LLVMContextRef
     let module: LLVMModuleRef
@@ -32,6 +33,8 @@ struct RegionLowering: ~Copyable {
     let indirect: IndirectLookup?
     /// The region's heat word (`RegionRequest.heat`).
     let heat: UInt?
+    /// RAM that loads and stores reach without the TLB (`RegionRequest.directRAM`).
+    let directRAM: DirectRAM?
 
     struct ExitEdge {
         var block: LLVMBasicBlockRef
@@ -60,8 +63,10 @@ struct RegionLowering: ~Copyable {
     var calledThunk = false
 
     init(module: LLVMModuleRef, context: LLVMContextRef, name: String, blocks: [RegionBlock],
-         chainSlots: [UInt64: (id: Int, address: UInt)], indirect: IndirectLookup?, heat: UInt? = nil) {
+         chainSlots: [UInt64: (id: Int, address: UInt)], indirect: IndirectLookup?, heat: UInt? = nil,
+         directRAM: DirectRAM? = nil) {
         self.chainSlots = chainSlots
+        self.directRAM = directRAM
         self.heat = heat
         self.indirect = indirect
         self.context = context

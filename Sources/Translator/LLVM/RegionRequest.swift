@@ -38,6 +38,9 @@ struct RegionRequest: Sendable {
     var heat: UInt?
     /// The quick region an optimised request replaces once compiled.
     var replaces: Int?
+    /// The RAM bank loads and stores reach without the TLB, for a region whose mode flags have
+    /// `CPUContext.untranslatedDataFlag` (nil: every access probes the TLB).
+    var directRAM: DirectRAM?
 
     /// The symbol of the compiled function.
     var symbol: String { "xemu_region_\(slot)_\(generation)" }
@@ -51,4 +54,12 @@ struct IndirectLookup: Sendable {
     var ops: UInt
     var entries: UInt
     var flags: UInt64
+}
+
+/// Guest RAM as compiled code of an untranslated mode reaches it: one bank's guest-physical
+/// range and its host address.
+struct DirectRAM: Sendable {
+    var base: UInt64
+    var size: UInt64
+    var host: UInt
 }
