@@ -25,7 +25,8 @@ public struct JITConfiguration: Sendable, Equatable {
     /// Block entries (within `hotWindow` instructions) before a block counts as hot (`auto` only).
     public var threshold: Int
     /// Guest instructions within which a block must run `threshold` times to count as hot
-    /// (`auto` only): hot means frequent, not just often over a long run.
+    /// (`auto` only): hot means frequent, not just often over a long run. A block so long that
+    /// `threshold` runs of it would fill a quarter of this gets a window of four times that.
     public var hotWindow: UInt64
     /// Threshold rounds, none of them within `hotWindow`, after which a block counts as hot all
     /// the same (`auto` only; 0: never). A boot enters some code hundreds of thousands of times,
