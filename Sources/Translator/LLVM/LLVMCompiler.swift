@@ -51,13 +51,17 @@ final class LLVMCompiler: @unchecked Sendable {
         }
     }
 
-    /// Code generation: the quick tier at -O0 (FastISel, the fast register allocator; about 4x
-    /// less CPU than -O1 on boot regions), the optimised tier at -O1, which ran the compute
-    /// benchmark about 1.5x faster than -O0 code and about as fast as -O2.
+    /// Code generation: -O1 for both tiers (the quick tier differs by its IR passes). -O0
+    /// (FastISel with the fast register allocator, which spills every value live across a
+    /// block) cost about a third of the CPU per compile, but its code ran so much slower that a
+    /// kernel boot spent more on it than the cheaper compiles saved: with -O1 quick code and no
+    /// optimised recompiles, the boot took 2.86-2.95 s against 3.03-3.15 s (5 interleaved runs
+    /// each, the compile thread on its own core), though it interpreted more (610 M guest
+    /// instructions against 445 M) and its compile thread was busier (2.5 s against 1.7 s).
+    /// -O1 ran the compute benchmark about 1.5x faster than -O0 and about as fast as -O2.
     static func codeGenLevel(_ tier: CompileTier) -> LLVMCodeGenOptLevel {
         switch tier {
-        case .quick: LLVMCodeGenLevelNone
-        case .optimized: LLVMCodeGenLevelLess
+        case .quick, .optimized: LLVMCodeGenLevelLess
         }
     }
 
@@ -67,8 +71,7 @@ final class LLVMCompiler: @unchecked Sendable {
     /// CPU time with no measurable loss on the compute benchmark. (SelectionDAG instruction
     /// selection at -O1 emitted 11% fewer instructions for the compute benchmark's regions but
     /// cost 35% more compile, which the kernel boot and a loaded host pay for in wall time.
-    /// `-regalloc=basic` would be cheaper still at -O1, but -O0 code generation refuses any
-    /// allocator but the fast one.) Loop strength reduction only rewrote the region loops'
+    /// `-regalloc=basic` made no measurable difference to the boot at -O1.) Loop strength reduction only rewrote the region loops'
     /// retired-instruction counter into a worse induction variable (an extra `lea` on every back
     /// edge, more spills): without it the compute benchmark's compiled code ran 14% fewer
     /// instructions and the -O1 compiles took 12% less.
