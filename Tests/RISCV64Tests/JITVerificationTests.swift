@@ -12,12 +12,12 @@ import Testing
         #expect(tier.compiler.verifiesModules == verifies)
     }
 
-    /// Both tiers generate -O1 machine code; the quick tier differs only by its lighter IR
-    /// passes. Quick -O0 code (the fast register allocator spills every value live across a
-    /// block) made a kernel boot slower than its cheaper compiles saved.
-    @Test func bothTiersGenerateO1Code() {
-        #expect(LLVMCompiler.codeGenLevel(.quick) == LLVMCodeGenLevelLess)
-        #expect(LLVMCompiler.codeGenLevel(.optimized) == LLVMCodeGenLevelLess)
+    /// Regions get -O1 machine code (the quick tier differs by its lighter IR passes), except
+    /// quick regions compiled while the queue is backed up, which get the cheaper -O0.
+    @Test func quickRegionsGetO0CodeOnlyWhileTheQueueIsBackedUp() {
+        #expect(LLVMCompiler.codeGenLevel(.quick, backlogged: false) == LLVMCodeGenLevelLess)
+        #expect(LLVMCompiler.codeGenLevel(.quick, backlogged: true) == LLVMCodeGenLevelNone)
+        #expect(LLVMCompiler.codeGenLevel(.optimized, backlogged: true) == LLVMCodeGenLevelLess)
         #expect(LLVMCompiler.passes(.quick) != LLVMCompiler.passes(.optimized))
     }
 }
