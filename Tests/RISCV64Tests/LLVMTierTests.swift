@@ -324,6 +324,51 @@ import Translator
         #expect(rig.hart.engine.jitError == nil)
     }
 
+    /// A loop of two blocks, the first jumping to the second, so that a region entered at
+    /// either lowers the other.
+    static let twoBlockLoop = """
+        li a0, 0
+        li a1, 10000000
+    1:  addi a0, a0, 1
+        j 2f
+    2:  addi a1, a1, -1
+        bnez a1, 1b
+    """
+
+    /// Both blocks of the loop run out their counts together, over and over while the first
+    /// region asked for waits in the compile queue. The other block lies inside that region,
+    /// so it asks for none of its own (it did: 2 requests), and once the region is installed
+    /// the loop no longer runs it in the interpreter.
+    @Test func aBlockInsideAQueuedRegionAsksForNoRegionOfItsOwn() throws {
+        let jit = JITConfiguration(mode: .auto, threshold: 2, steadyRounds: 0, optimizeThreshold: .max)
+        let rig = try GuestRig(Self.twoBlockLoop, jit: jit)
+        rig.run()
+        let statistics = try #require(rig.hart.engine.jitStatistics)
+        #expect(rig["a0"] == 10_000_000)
+        #expect(statistics.requestedRegions == 1)
+        #expect(rig.hart.engine.jitError == nil)
+    }
+
+    /// A loop whose body is one block of 62 instructions: `threshold` (100) runs of it take
+    /// 6,200 instructions, more than the 1,000-instruction window, so by rate it could never
+    /// count as hot (no steady rounds here) though it is all the program runs. A long block's
+    /// window is four times what `threshold` runs of it take.
+    @Test func aLongBlockIsHotByItsShareOfTheInstructions() throws {
+        let body = String(repeating: "    addi a0, a0, 1\n", count: 60)
+        let rig = try GuestRig("""
+            li a0, 0
+            li a1, 20000
+        1:
+        \(body)    addi a1, a1, -1
+            bnez a1, 1b
+        """, jit: JITConfiguration(mode: .auto, threshold: 100, hotWindow: 1000, steadyRounds: 0))
+        rig.run()
+        let statistics = try #require(rig.hart.engine.jitStatistics)
+        #expect(rig["a0"] == 1_200_000)
+        #expect(statistics.requestedRegions > 0)
+        #expect(rig.hart.engine.jitError == nil)
+    }
+
     /// An inner loop of 8 iterations inside an outer one (27 instructions an outer iteration):
     /// with a window of 1000 instructions only the inner loop's block runs `threshold` (100)
     /// times in it. Its region leaves out the block after it, which had run too little when the

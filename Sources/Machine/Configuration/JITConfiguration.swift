@@ -12,10 +12,10 @@ public struct JITConfiguration: Sendable, Equatable {
         case auto
     }
 
-    /// How much LLVM optimises a region: `auto` compiles a hot region `quick` (cheap code
-    /// generation, so the many short-lived hot spots of a boot cost little) and recompiles it
-    /// `optimized` once it has retired `optimizeThreshold` instructions, enough to repay the
-    /// slower compile.
+    /// How much LLVM optimises a region: `auto` compiles a hot region `quick` (light IR passes,
+    /// so the many short-lived hot spots of a boot cost little) and recompiles it `optimized`
+    /// (with instcombine) once it has retired `optimizeThreshold` instructions, enough to repay
+    /// the slower compile. Both generate -O1 machine code.
     public enum CompileTier: Sendable, Equatable {
         case quick
         case optimized
@@ -25,7 +25,8 @@ public struct JITConfiguration: Sendable, Equatable {
     /// Block entries (within `hotWindow` instructions) before a block counts as hot (`auto` only).
     public var threshold: Int
     /// Guest instructions within which a block must run `threshold` times to count as hot
-    /// (`auto` only): hot means frequent, not just often over a long run.
+    /// (`auto` only): hot means frequent, not just often over a long run. A block so long that
+    /// `threshold` runs of it would fill a quarter of this gets a window of four times that.
     public var hotWindow: UInt64
     /// Threshold rounds, none of them within `hotWindow`, after which a block counts as hot all
     /// the same (`auto` only; 0: never). A boot enters some code hundreds of thousands of times,
@@ -33,7 +34,9 @@ public struct JITConfiguration: Sendable, Equatable {
     /// string and list walks): by rate alone it never tiers up, and it ran 87% of the
     /// instructions a Linux boot interpreted, in a few hundred blocks.
     public var steadyRounds: Int
-    /// Guest instructions a quick region retires before `auto` recompiles it optimised.
+    /// Guest instructions a quick region retires before `auto` recompiles it optimised. With
+    /// -O1 quick code, a boot's recompiles at 4 M (a fifth of the compile thread's CPU) only
+    /// delayed first compiles; 64 M leaves them to loops that run for seconds.
     public var optimizeThreshold: UInt64
     /// The tier `llvm` compiles every region at (differential tests cover both).
     public var llvmTier: CompileTier
@@ -44,7 +47,7 @@ public struct JITConfiguration: Sendable, Equatable {
     /// Whether the engine collects compile statistics (`JITStatistics`).
     public var collectsStatistics: Bool
 
-    public init(mode: Mode, threshold: Int = 1000, hotWindow: UInt64 = 100_000, steadyRounds: Int = 64, optimizeThreshold: UInt64 = 4_000_000, llvmTier: CompileTier = .optimized,
+    public init(mode: Mode, threshold: Int = 1000, hotWindow: UInt64 = 100_000, steadyRounds: Int = 64, optimizeThreshold: UInt64 = 64_000_000, llvmTier: CompileTier = .optimized,
                 maxRegions: Int = 4096, maxRegionBlocks: Int = 8, collectsStatistics: Bool = false) {
         self.mode = mode
         self.threshold = max(1, threshold)
