@@ -74,7 +74,9 @@ extension PackedRing {
             let writeBit = UInt16(truncatingIfNeeded: (written | (0 &- written)) &>> 31) &<< 1
             let usedFlags = (availBits ^ RingLayout.packedUsed) | writeBit
             var advanced = UInt32(availPosition) &+ UInt32(descriptors)
-            if advanced >= UInt32(size) { advanced &-= UInt32(size); availBits ^= both; laps &+= 1 }
+            // Unlikely (once a lap), so that the common case is a compare and a jump not taken rather
+            // than the compiler's branch-free wrap (two selects, three compares, a counter in memory).
+            if _slowPath(advanced >= UInt32(size)) { advanced &-= UInt32(size); availBits ^= both; laps &+= 1 }
             availPosition = UInt16(truncatingIfNeeded: advanced)
             if announce {
                 let wrap: UInt16 = availBits == RingLayout.packedAvail ? 0x8000 : 0
