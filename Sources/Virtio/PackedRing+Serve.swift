@@ -46,8 +46,9 @@ extension PackedRing {
             // A chain's used descriptor goes where the chain began, and its buffer ID is in its
             // last descriptor: for a chain of one descriptor the ID is already in place, and for a
             // longer one it is copied there now, so that no ID is kept across the walk (which
-            // reads no ID field).
-            if flags & RingLayout.next != 0 {
+            // reads no ID field). Longer chains are marked unlikely: laid out of the way, a chain of
+            // one descriptor reaches the walk without a taken jump.
+            if _slowPath(flags & RingLayout.next != 0) {
                 var last = availPosition
                 repeat {
                     guard descriptors < size else { failure = .chainTooLongInRing; break serving }
