@@ -46,8 +46,9 @@ extension PackedRing {
             // A chain's used descriptor goes where the chain began, and its buffer ID is in its
             // last descriptor: for a chain of one descriptor the ID is already in place, and for a
             // longer one it is copied there now, so that no ID is kept across the walk (which
-            // reads no ID field).
-            if flags & RingLayout.next != 0 {
+            // reads no ID field). Longer chains are marked unlikely: laid out of the way, a chain of
+            // one descriptor reaches the walk without a taken jump.
+            if _slowPath(flags & RingLayout.next != 0) {
                 var last = availPosition
                 repeat {
                     guard descriptors < size else { failure = .chainTooLongInRing; break serving }
@@ -74,7 +75,9 @@ extension PackedRing {
             let writeBit = UInt16(truncatingIfNeeded: (written | (0 &- written)) &>> 31) &<< 1
             let usedFlags = (availBits ^ RingLayout.packedUsed) | writeBit
             var advanced = UInt32(availPosition) &+ UInt32(descriptors)
-            if advanced >= UInt32(size) { advanced &-= UInt32(size); availBits ^= both; laps &+= 1 }
+            // Unlikely (once a lap), so that the common case is a compare and a jump not taken rather
+            // than the compiler's branch-free wrap (two selects, three compares, a counter in memory).
+            if _slowPath(advanced >= UInt32(size)) { advanced &-= UInt32(size); availBits ^= both; laps &+= 1 }
             availPosition = UInt16(truncatingIfNeeded: advanced)
             if announce {
                 let wrap: UInt16 = availBits == RingLayout.packedAvail ? 0x8000 : 0
