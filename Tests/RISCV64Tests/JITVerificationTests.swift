@@ -1,4 +1,3 @@
-import CLLVM
 import Machine
 import Testing
 @testable import Translator
@@ -10,14 +9,5 @@ import Testing
         let rig = try GuestRig("nop", jit: JITConfiguration(mode: mode))
         let tier = try #require(rig.hart.engine.jit)
         #expect(tier.compiler.verifiesModules == verifies)
-    }
-
-    /// Regions get -O1 machine code (the quick tier differs by its lighter IR passes), except
-    /// quick regions compiled while the queue is backed up, which get the cheaper -O0.
-    @Test func quickRegionsGetO0CodeOnlyWhileTheQueueIsBackedUp() {
-        #expect(LLVMCompiler.codeGenLevel(.quick, backlogged: false) == LLVMCodeGenLevelLess)
-        #expect(LLVMCompiler.codeGenLevel(.quick, backlogged: true) == LLVMCodeGenLevelNone)
-        #expect(LLVMCompiler.codeGenLevel(.optimized, backlogged: true) == LLVMCodeGenLevelLess)
-        #expect(LLVMCompiler.passes(.quick) != LLVMCompiler.passes(.optimized))
     }
 }

@@ -12,10 +12,10 @@ public struct JITConfiguration: Sendable, Equatable {
         case auto
     }
 
-    /// How much LLVM optimises a region: `auto` compiles a hot region `quick` (light IR passes,
-    /// so the many short-lived hot spots of a boot cost little) and recompiles it `optimized`
-    /// (with instcombine) once it has retired `optimizeThreshold` instructions, enough to repay
-    /// the slower compile. Both generate -O1 machine code.
+    /// How much LLVM optimises a region: `auto` compiles a hot region `quick` (cheap code
+    /// generation, so the many short-lived hot spots of a boot cost little) and recompiles it
+    /// `optimized` once it has retired `optimizeThreshold` instructions, enough to repay the
+    /// slower compile.
     public enum CompileTier: Sendable, Equatable {
         case quick
         case optimized
@@ -34,9 +34,7 @@ public struct JITConfiguration: Sendable, Equatable {
     /// string and list walks): by rate alone it never tiers up, and it ran 87% of the
     /// instructions a Linux boot interpreted, in a few hundred blocks.
     public var steadyRounds: Int
-    /// Guest instructions a quick region retires before `auto` recompiles it optimised. With
-    /// -O1 quick code, a boot's recompiles at 4 M (a fifth of the compile thread's CPU) only
-    /// delayed first compiles; 64 M leaves them to loops that run for seconds.
+    /// Guest instructions a quick region retires before `auto` recompiles it optimised.
     public var optimizeThreshold: UInt64
     /// The tier `llvm` compiles every region at (differential tests cover both).
     public var llvmTier: CompileTier
@@ -47,7 +45,7 @@ public struct JITConfiguration: Sendable, Equatable {
     /// Whether the engine collects compile statistics (`JITStatistics`).
     public var collectsStatistics: Bool
 
-    public init(mode: Mode, threshold: Int = 1000, hotWindow: UInt64 = 100_000, steadyRounds: Int = 64, optimizeThreshold: UInt64 = 64_000_000, llvmTier: CompileTier = .optimized,
+    public init(mode: Mode, threshold: Int = 1000, hotWindow: UInt64 = 100_000, steadyRounds: Int = 64, optimizeThreshold: UInt64 = 4_000_000, llvmTier: CompileTier = .optimized,
                 maxRegions: Int = 4096, maxRegionBlocks: Int = 8, collectsStatistics: Bool = false) {
         self.mode = mode
         self.threshold = max(1, threshold)

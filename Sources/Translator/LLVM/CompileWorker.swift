@@ -34,9 +34,6 @@ final class CompileWorker: Sendable {
 
     /// Requests waiting at most; a full queue drops its oldest.
     static let queueLimit = 16
-    /// Requests still waiting behind the one taken from which the queue counts as backed up,
-    /// and quick regions get the cheaper -O0 code generation (`LLVMCompiler.codeGenLevel`).
-    static let backlog = 12
     private let queues = Mutex(Queues())
     private let wakeup = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
@@ -100,15 +97,15 @@ final class CompileWorker: Sendable {
     private func loop(compiler: LLVMCompiler, notify: @Sendable () -> Void) {
         while true {
             wakeup.wait()
-            let next: (request: RegionRequest, waiting: Int)? = queues.withLock { q in
+            let next: RegionRequest? = queues.withLock { q in
                 if q.stopping { return nil }
-                return q.requests.popLast().map { ($0, q.requests.count) }
+                return q.requests.popLast()
             }
-            guard let (request, waiting) = next else {
+            guard let request = next else {
                 if queues.withLock({ $0.stopping }) { break }
                 continue
             }
-            let finished = compiler.timedCompile(request, backlogged: waiting >= Self.backlog)
+            let finished = compiler.timedCompile(request)
             queues.withLock { $0.finished.append(finished) }
             notify()
         }

@@ -20,9 +20,8 @@ public struct JITStatistics: Sendable {
     /// the interpreter).
     public var compiledInstructions: UInt64 = 0
     public var retiredInstructions: UInt64 = 0
-    /// The part of `compiledInstructions` retired by quick regions (compiled without
-    /// instcombine): how much of the run the tier-up policy leaves in code slower than the
-    /// optimised tier's.
+    /// The part of `compiledInstructions` retired by quick (-O0) regions: how much of the run
+    /// the tier-up policy leaves in code slower than the optimised tier's.
     public var quickInstructions: UInt64 = 0
     /// Returns from compiled code, by `JITFrame.Exit` raw value.
     public var exits = Exits()

@@ -32,7 +32,6 @@ final class LLVMCompiler: @unchecked Sendable {
     /// (the differential tests) verifies every region; `auto` skips it: the verifier cost about
     /// 3% of a quick compile, and the regions it would check are the ones the tests lower.
     let verifiesModules: Bool
-    /// The -O0 and -O1 code generators (`codeGenLevel(_:backlogged:)`).
     private let quickJIT: LLVMOrcLLJITRef
     private let optimizedJIT: LLVMOrcLLJITRef
     private let lock = Mutex<Void>(())
@@ -52,21 +51,14 @@ final class LLVMCompiler: @unchecked Sendable {
         }
     }
 
-    /// Code generation: -O1, except for a quick region compiled while the queue is backed up
-    /// (`backlogged`), which gets -O0 (FastISel with the fast register allocator, which spills
-    /// every value live across a block). -O0 costs about two thirds of -O1's CPU, but its code
-    /// ran so much slower that a kernel boot with the compile thread on its own core spent more
-    /// on it than the cheaper compiles saved: with -O1 quick code and no optimised recompiles
-    /// the boot took 2.86-2.95 s against 3.03-3.15 s (5 interleaved runs each), though it
-    /// interpreted more (610 M guest instructions against 445 M) and compiled for 2.5 s of CPU
-    /// against 1.7 s. On a loaded host, where the compile thread (nice 10) gets a fraction of a
-    /// core, -O1 alone left a third more of the boot interpreted (1.25-1.48 G guest
-    /// instructions against 0.85-1.06 G): a backed-up queue is the sign, and then more regions
-    /// at -O0 beat fewer at -O1 (with -O0 from 12 waiting requests the loaded boot interpreted
-    /// 0.93-1.09 G; from 4, the quiet-host gain was lost). -O1 ran the compute benchmark about
-    /// 1.5x faster than -O0 and about as fast as -O2.
-    static func codeGenLevel(_ tier: CompileTier, backlogged: Bool) -> LLVMCodeGenOptLevel {
-        tier == .quick && backlogged ? LLVMCodeGenLevelNone : LLVMCodeGenLevelLess
+    /// Code generation: the quick tier at -O0 (FastISel, the fast register allocator; about 4x
+    /// less CPU than -O1 on boot regions), the optimised tier at -O1, which ran the compute
+    /// benchmark about 1.5x faster than -O0 code and about as fast as -O2.
+    static func codeGenLevel(_ tier: CompileTier) -> LLVMCodeGenOptLevel {
+        switch tier {
+        case .quick: LLVMCodeGenLevelNone
+        case .optimized: LLVMCodeGenLevelLess
+        }
     }
 
     /// LLVM code generator options (process-wide, set once, so they must suit both levels;
@@ -75,7 +67,8 @@ final class LLVMCompiler: @unchecked Sendable {
     /// CPU time with no measurable loss on the compute benchmark. (SelectionDAG instruction
     /// selection at -O1 emitted 11% fewer instructions for the compute benchmark's regions but
     /// cost 35% more compile, which the kernel boot and a loaded host pay for in wall time.
-    /// `-regalloc=basic` made no measurable difference to the boot at -O1.) Loop strength reduction only rewrote the region loops'
+    /// `-regalloc=basic` would be cheaper still at -O1, but -O0 code generation refuses any
+    /// allocator but the fast one.) Loop strength reduction only rewrote the region loops'
     /// retired-instruction counter into a worse induction variable (an extra `lea` on every back
     /// edge, more spills): without it the compute benchmark's compiled code ran 14% fewer
     /// instructions and the -O1 compiles took 12% less.
@@ -98,9 +91,9 @@ final class LLVMCompiler: @unchecked Sendable {
     init(verifiesModules: Bool = true) throws(JITError) {
         if let failure = Self.nativeTarget { throw .noNativeTarget(failure) }
         self.verifiesModules = verifiesModules || Self.dumpDirectory != nil
-        quickJIT = try Self.makeJIT(level: Self.codeGenLevel(.quick, backlogged: true))
+        quickJIT = try Self.makeJIT(level: Self.codeGenLevel(.quick))
         do {
-            optimizedJIT = try Self.makeJIT(level: Self.codeGenLevel(.optimized, backlogged: false))
+            optimizedJIT = try Self.makeJIT(level: Self.codeGenLevel(.optimized))
         } catch {
             _ = LLVMOrcDisposeLLJIT(quickJIT)
             throw error
@@ -142,10 +135,10 @@ final class LLVMCompiler: @unchecked Sendable {
     }
 
     /// Compiles `request`, timing the whole compile and its code generation part.
-    func timedCompile(_ request: RegionRequest, backlogged: Bool = false) -> CompileWorker.Finished {
+    func timedCompile(_ request: RegionRequest) -> CompileWorker.Finished {
         let start = ContinuousClock.now, cpuStart = Self.threadCPUNanoseconds()
         var codeGenStart = start
-        let result = Result { () throws(JITError) in try compile(request, backlogged: backlogged, codeGenStart: &codeGenStart) }
+        let result = Result { () throws(JITError) in try compile(request, codeGenStart: &codeGenStart) }
         let end = ContinuousClock.now
         return CompileWorker.Finished(request: request, result: result, nanoseconds: JITTier.nanoseconds(end - start),
                                       codeGenNanoseconds: JITTier.nanoseconds(end - codeGenStart),
@@ -159,10 +152,8 @@ final class LLVMCompiler: @unchecked Sendable {
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
-    /// Lowers, optimises and compiles `request` (at the code generation level
-    /// `codeGenLevel(_:backlogged:)` picks); `codeGenStart` is set when code generation starts.
-    func compile(_ request: RegionRequest, backlogged: Bool = false,
-                 codeGenStart: inout ContinuousClock.Instant) throws(JITError) -> CompiledCode {
+    /// Lowers, optimises and compiles `request`; `codeGenStart` is set when code generation starts.
+    func compile(_ request: RegionRequest, codeGenStart: inout ContinuousClock.Instant) throws(JITError) -> CompiledCode {
         let threadSafeContext = LLVMOrcCreateNewThreadSafeContext()
         defer { LLVMOrcDisposeThreadSafeContext(threadSafeContext) }
         let context = LLVMOrcThreadSafeContextGetContext(threadSafeContext)!
@@ -200,7 +191,7 @@ final class LLVMCompiler: @unchecked Sendable {
             for tracker in deferredRemovals.withLock({ list in defer { list.removeAll() }; return list }) {
                 Self.free(LLVMOrcResourceTrackerRef(bitPattern: tracker)!)
             }
-            let jit = Self.codeGenLevel(request.tier, backlogged: backlogged) == LLVMCodeGenLevelNone ? quickJIT : optimizedJIT
+            let jit = request.tier == .quick ? quickJIT : optimizedJIT
             let dylib = LLVMOrcLLJITGetMainJITDylib(jit)
             let tracker = LLVMOrcJITDylibCreateResourceTracker(dylib)!
             if let error = LLVMOrcLLJITAddLLVMIRModuleWithRT(jit, tracker, threadSafeModule) {
