@@ -106,12 +106,18 @@ import Translator
         return (reference, rig)
     }
 
+    /// Expects `rig`'s integer registers to equal `reference`'s, register by register.
+    static func expectSameRegisters(_ rig: GuestRig, as reference: GuestRig,
+                                    sourceLocation: SourceLocation = #_sourceLocation) {
+        for n in 1..<32 { #expect(rig[x: n] == reference[x: n], "x\(n)", sourceLocation: sourceLocation) }
+    }
+
     @Test(arguments: [llvm, llvmQuick, auto])
     func mixedProgramMatchesTheInterpreter(jit: JITConfiguration) throws {
         let (reference, compiled) = try Self.runOnBothTiers(Self.mixedProgram, jit: jit)
         #expect(compiled.hart.engine.jitError == nil)
         if jit.mode == .llvm { #expect((compiled.hart.engine.jitStatistics?.installedRegions ?? 0) > 0) }
-        for n in 1..<32 { #expect(compiled[x: n] == reference[x: n], "x\(n)") }
+        Self.expectSameRegisters(compiled, as: reference)
         #expect(reference["s6"] >= 1)
         let memoryCompiled = try compiled.memory.bytes(at: 0x8008_0000, count: 40 * 7 * 16)
         let memoryReference = try reference.memory.bytes(at: 0x8008_0000, count: 40 * 7 * 16)
@@ -212,7 +218,7 @@ import Translator
         #expect(rig.hart.engine.jitError == nil)
         #expect(reference["s1"] == 3001 * 3)
         #expect(reference["s5"] == 5, "a load access fault")
-        for n in 1..<32 { #expect(rig[x: n] == reference[x: n], "x\(n)") }
+        Self.expectSameRegisters(rig, as: reference)
     }
 
     /// A store that rewrites the block its own block jumps to next (no fence.i): as in the
