@@ -29,7 +29,7 @@ public final class ExecutionEngine<Guest: GuestFrontEnd>: @unchecked Sendable {
         self.guest = guest
         let cpu = CPUContext(slotCount: Guest.stateSlotCount, memory: memory, bus: bus, opCapacity: opCapacity)
         self.cpu = cpu
-        self.jit = jit.mode == .interpreter ? nil : try JITTier(configuration: jit, cpu: cpu)
+        self.jit = jit.mode == .interpreter ? nil : try JITTier(configuration: jit, cpu: cpu, zeroSlot: Guest.zeroSlot)
     }
 
     /// The guest PC (valid while `run()` is not executing).

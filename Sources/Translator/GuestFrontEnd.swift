@@ -10,6 +10,9 @@ public protocol GuestFrontEnd: AnyObject {
     static var stateSlotCount: Int { get }
     /// The slot that holds the guest PC whenever the engine is not running.
     static var pcSlot: Int { get }
+    /// A slot that always reads zero and that no op writes (RISC-V's x0), if the architecture
+    /// has one: compiled code then uses the constant instead of a register loaded from the state.
+    static var zeroSlot: Int? { get }
 
     /// Decodes guest instructions from `builder.startPC` and emits their IR until the block ends.
     /// It must end the block (a transfer, `exitToLoop` or `raise`), and it must stop before an
@@ -27,4 +30,8 @@ public protocol GuestFrontEnd: AnyObject {
     /// If an interrupt is pending and enabled, enters its handler and returns the PC to continue
     /// at (`pc` is the next instruction to run); nil otherwise.
     func takeInterrupt(pc: UInt64, cpu: CPUContext) -> UInt64?
+}
+
+extension GuestFrontEnd {
+    public static var zeroSlot: Int? { nil }
 }

@@ -10,6 +10,7 @@ import Translator
 public final class RISCV64FrontEnd: GuestFrontEnd, @unchecked Sendable {
     public static let stateSlotCount = RISCV64Slot.count
     public static let pcSlot = RISCV64Slot.pc
+    public static let zeroSlot: Int? = RISCV64Slot.x(0)
 
     /// The mip bits driven by interrupt lines (MSIP, MTIP, MEIP, and the S-mode lines).
     let interruptLines = Atomic<UInt64>(0)

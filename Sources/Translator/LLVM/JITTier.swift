@@ -61,6 +61,8 @@ final class JITTier {
     var statistics = JITStatistics()
     /// The main RAM bank, for regions of modes without data address translation.
     let ram: DirectRAM
+    /// The guest's always-zero slot (`GuestFrontEnd.zeroSlot`).
+    let zeroSlot: Int?
     /// The `CPUContext.codeLimit` the frame's store window was last set for.
     var seenCodeLimit: UInt64 = .max
     /// The first compile error, for `--jit-stats` and tests.
@@ -81,8 +83,9 @@ final class JITTier {
     /// A long block is hot when it runs a quarter of the instructions (`window(forBlockAt:)`).
     static let longBlockShare: UInt64 = 4
 
-    init(configuration: JITConfiguration, cpu: CPUContext) throws(JITError) {
+    init(configuration: JITConfiguration, cpu: CPUContext, zeroSlot: Int?) throws(JITError) {
         self.configuration = configuration
+        self.zeroSlot = zeroSlot
         compiler = try LLVMCompiler(verifiesModules: configuration.mode == .llvm)
         frame = .allocate(capacity: JITFrame.wordCount)
         frame.initialize(repeating: 0, count: JITFrame.wordCount)

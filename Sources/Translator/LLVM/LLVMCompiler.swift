@@ -164,7 +164,7 @@ final class LLVMCompiler: @unchecked Sendable {
         do {
             var lowering = RegionLowering(module: module, context: context, name: name, blocks: request.blocks,
                                           chainSlots: request.chainSlots, indirect: request.indirect, heat: request.heat,
-                                          directRAM: request.directRAM)
+                                          directRAM: request.directRAM, zeroSlot: request.zeroSlot)
             lowering.lower(request.blocks)
         }
         if verifiesModules {

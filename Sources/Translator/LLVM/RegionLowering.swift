@@ -64,7 +64,7 @@ struct RegionLowering: ~Copyable {
 
     init(module: LLVMModuleRef, context: LLVMContextRef, name: String, blocks: [RegionBlock],
          chainSlots: [UInt64: (id: Int, address: UInt)], indirect: IndirectLookup?, heat: UInt? = nil,
-         directRAM: DirectRAM? = nil) {
+         directRAM: DirectRAM? = nil, zeroSlot: Int? = nil) {
         self.chainSlots = chainSlots
         self.directRAM = directRAM
         self.heat = heat
@@ -105,8 +105,11 @@ struct RegionLowering: ~Copyable {
         self.slots = slots
         for slot in 0..<256 {
             guard let alloca = slots[slot] else { continue }
-            let gep = Self.gep(builder, i64, state, slot, in: context)
-            LLVMBuildStore(builder, LLVMBuildLoad2(builder, i64, gep, ""), alloca)
+            // The zero slot starts as the constant, which LLVM folds into its uses (a negate
+            // instead of a subtract from a register, a test instead of a compare).
+            let value = slot == zeroSlot ? LLVMConstInt(i64, 0, 0)
+                : LLVMBuildLoad2(builder, i64, Self.gep(builder, i64, state, slot, in: context), "")
+            LLVMBuildStore(builder, value, alloca)
         }
         LLVMBuildStore(builder, LLVMConstInt(i64, 0, 0), retired)
         let tlbWord = LLVMBuildLoad2(builder, i64, Self.gep(builder, i64, frame, JITFrame.tlb, in: context), "tlbword")

@@ -41,6 +41,8 @@ struct RegionRequest: Sendable {
     /// The RAM bank loads and stores reach without the TLB, for a region whose mode flags have
     /// `CPUContext.untranslatedDataFlag` (nil: every access probes the TLB).
     var directRAM: DirectRAM?
+    /// The slot that always reads zero (`GuestFrontEnd.zeroSlot`).
+    var zeroSlot: Int?
 
     /// The symbol of the compiled function.
     var symbol: String { "xemu_region_\(slot)_\(generation)" }
