@@ -22,7 +22,12 @@ public struct RAMBank: @unchecked Sendable {
         guard base.addingReportingOverflow(size).overflow == false else {
             throw .invalidLayout("a RAM bank at 0x\(String(base, radix: 16)) wraps the address space")
         }
-        let p = mmap(nil, Int(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        // The guest-physical address is only a hint, which the host kernel takes when that range
+        // of the host's address space is free (usually: guest RAM sits low, the host's own
+        // mappings high). Then host and guest addresses are equal, and compiled code accesses RAM
+        // at the guest address itself instead of adding a 64-bit offset held in a register.
+        let hint = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: base))
+        let p = mmap(hint, Int(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         guard let p, p != MAP_FAILED else { throw .mapFailed(size: size, errno: errno) }
         return RAMBank(base: base, size: size, host: p)
     }

@@ -20,6 +20,20 @@ import Testing
         #expect(memory.hostPointer(0x1FF0, length: 16) != nil)
     }
 
+    /// RAM lands at its guest-physical address in the host when that range is free there (a
+    /// base no other test maps), so compiled code needs no host offset; where it is taken, RAM
+    /// goes elsewhere and still works.
+    @Test func ramSitsAtItsGuestAddressWhenTheHostRangeIsFree() throws {
+        let base: UInt64 = 0x3A5_0000_0000
+        let first = try GuestMemory(base: base, size: 0x10000)
+        #expect(UInt64(UInt(bitPattern: first.primary.host)) == base)
+        let second = try GuestMemory(base: base, size: 0x10000)
+        #expect(UInt64(UInt(bitPattern: second.primary.host)) != base)
+        try second.write(UInt64(0x0123_4567_89AB_CDEF), at: base + 8)
+        #expect(try first.read(UInt64.self, at: base + 8) == 0)
+        #expect(try second.read(UInt64.self, at: base + 8) == 0x0123_4567_89AB_CDEF)
+    }
+
     @Test func refusesRangesOutsideEveryBank() {
         #expect(throws: MemoryError.outsideRAM(address: 0x7FFF_FFFF, length: 2)) {
             try memory.read(UInt16.self, at: 0x7FFF_FFFF)
