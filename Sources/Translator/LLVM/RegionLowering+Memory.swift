@@ -117,10 +117,15 @@ extension RegionLowering {
         LLVMBuildAnd(builder, address, const(~TLBGeometry.pageOffsetMask | (size &- 1)), "tag")
     }
 
+    /// The addend as a byte pointer indexed by the guest address, rather than the sum of the two
+    /// as an integer: FastISel folds such an index into the access's addressing mode, while the
+    /// sum cost an add (and a copy, where the guest address stays live) before each access.
     private func hostPointer(_ entry: LLVMValueRef, _ address: LLVMValueRef, _ type: LLVMTypeRef) -> LLVMValueRef {
         let addend = LLVMBuildLoad2(builder, i64, Self.gep(builder, i64, entry, 2, in: context), "addend")
-        let host = LLVMBuildAdd(builder, addend, address, "")
-        return LLVMBuildIntToPtr(builder, host, LLVMPointerType(type, 0), "host")
+        let base = LLVMBuildIntToPtr(builder, addend, LLVMPointerType(i8, 0), "")
+        var index: [LLVMValueRef?] = [address]
+        let host = LLVMBuildGEP2(builder, i8, base, &index, 1, "")
+        return LLVMBuildBitCast(builder, host, LLVMPointerType(type, 0), "host")
     }
 
     func intType(_ size: UInt64) -> LLVMTypeRef {
