@@ -189,30 +189,45 @@ public final class PackedDriver {
         let both = RingLayout.packedAvail | RingLayout.packedUsed
         var flags = (buffer.deviceWritable ? RingLayout.write : 0)
             | (availWrap ? RingLayout.packedAvail : RingLayout.packedUsed)
-        var freeID = self.freeID, nextAvail = self.nextAvail, id = freeID
+        // The free-list head as an Int: the ID loaded for the next chain is then an index as
+        // it is, with no zero-extension and shift between one load and the next.
+        var freeID = Int(self.freeID), nextAvail = self.nextAvail, id = freeID
         var slot = orderFront &+ orderCount
         if slot >= Int(size) { slot &-= Int(size) }
-        for done in 0..<fits {
-            id = freeID
-            Self.write(ring, nextAvail, address: address, length: length, id: id)
-            freeID = nextFreeID[Int(id)]
-            tokenOfID[Int(id)] = firstToken &+ UInt32(truncatingIfNeeded: done)
-            descriptorsOfID[Int(id)] = 1
-            if inOrder {
-                order[slot] = id
-                slot = slot &+ 1 == Int(size) ? 0 : slot &+ 1
+        var done = 0
+        while done < fits {
+            // Up to the end of the ring in one run, so that the wrap is tested once per run
+            // rather than per chain.
+            let run = Swift.min(fits &- done, Int(size) &- Int(nextAvail))
+            let runEnd = done &+ run
+            var position = Int(nextAvail) &* 16
+            while done < runEnd {
+                id = freeID
+                freeID = Int(nextFreeID[id])
+                let d = ring.advanced(by: position)
+                d.storeBytes(of: address.littleEndian, as: UInt64.self)
+                d.storeBytes(of: length.littleEndian, toByteOffset: 8, as: UInt32.self)
+                d.storeBytes(of: UInt16(truncatingIfNeeded: id).littleEndian, toByteOffset: 12, as: UInt16.self)
+                tokenOfID[id] = firstToken &+ UInt32(truncatingIfNeeded: done)
+                descriptorsOfID[id] = 1
+                if inOrder {
+                    order[slot] = UInt16(truncatingIfNeeded: id)
+                    slot = slot &+ 1 == Int(size) ? 0 : slot &+ 1
+                }
+                GuestMemory.releaseFence()
+                d.storeBytes(of: flags.littleEndian, toByteOffset: 14, as: UInt16.self)
+                position &+= 16
+                done &+= 1
             }
-            GuestMemory.releaseFence()
-            ring.storeBytes(of: flags.littleEndian, toByteOffset: Int(nextAvail) &* 16 &+ 14, as: UInt16.self)
-            nextAvail &+= 1
+            nextAvail &+= UInt16(truncatingIfNeeded: run)
             if nextAvail == size { nextAvail = 0; flags ^= both }
         }
-        self.freeID = freeID
+        self.freeID = UInt16(truncatingIfNeeded: freeID)
         freeCount &-= fits
         orderCount &+= fits
         self.nextAvail = nextAvail
         availWrap = flags & RingLayout.packedAvail != 0
-        lastAdded = id
+        lastAdded = UInt16(truncatingIfNeeded: id)
         added &+= UInt32(truncatingIfNeeded: fits)
     }
 
