@@ -319,43 +319,50 @@ public final class PackedDriver {
         // At most what is in flight: one more used descriptor is then a violation, checked once
         // after the loop rather than per buffer.
         let bound = Swift.min(max, inFlight)
-        while n < bound {
-            var id: UInt16, length: UInt32
-            if inOrder, let batch = pendingBatch {
-                (id, length) = batch
-            } else {
-                let element = Int(lastUsed) &* 16
-                guard load16(ring, element &+ 14) & both == usedBits else { break }
-                GuestMemory.acquireFence()
-                id = load16(ring, element &+ 12)
-                length = UInt32(littleEndian: ring.loadUnaligned(fromByteOffset: element &+ 8, as: UInt32.self))
-                guard id < size, descriptorsOfID[Int(id)] != 0 else {
-                    failure = "used buffer ID \(id) is not in flight"; break
+        // With one descriptor per buffer and no event to write after each, buffers are taken in
+        // runs up to the end of the ring: the wrap is then tested once per run, not per buffer.
+        let runs = singleDescriptors && !writeEvent
+        reclaiming: while n < bound {
+            let runEnd = runs ? Swift.min(bound, n &+ Int(size) &- Int(lastUsed)) : n &+ 1
+            while n < runEnd {
+                var id: UInt16, length: UInt32
+                if inOrder, let batch = pendingBatch {
+                    (id, length) = batch
+                } else {
+                    let element = Int(lastUsed) &* 16
+                    guard load16(ring, element &+ 14) & both == usedBits else { break reclaiming }
+                    GuestMemory.acquireFence()
+                    id = load16(ring, element &+ 12)
+                    length = UInt32(littleEndian: ring.loadUnaligned(fromByteOffset: element &+ 8, as: UInt32.self))
+                    guard id < size, descriptorsOfID[Int(id)] != 0 else {
+                        failure = "used buffer ID \(id) is not in flight"; break reclaiming
+                    }
                 }
+                var returned = id
+                if inOrder {
+                    returned = order[orderFront]
+                    pendingBatch = returned == id ? nil : (id, length)
+                    if returned != id { length = 0 }
+                    orderFront = orderFront &+ 1 == Int(size) ? 0 : orderFront &+ 1
+                }
+                if singleDescriptors {
+                    lastUsed &+= 1
+                    if !runs && lastUsed == size { lastUsed = 0; usedBits ^= both }
+                } else {
+                    var position = UInt32(lastUsed) &+ UInt32(descriptorsOfID[Int(returned)])
+                    if position >= UInt32(size) { position &-= UInt32(size); usedBits ^= both }
+                    lastUsed = UInt16(truncatingIfNeeded: position)
+                }
+                if writeEvent && (!inOrder || pendingBatch == nil) {
+                    driverEvent.storeBytes(of: (lastUsed | (usedBits != 0 ? 0x8000 : 0)).littleEndian, as: UInt16.self)
+                    GuestMemory.fullFence()
+                }
+                let token = Self.detach(returned, single: singleDescriptors, descriptorsOfID: descriptorsOfID,
+                                        tokenOfID: tokenOfID, nextFreeID: nextFreeID, freeID: &freeID, freeCount: &freeCount)
+                body(UsedBuffer(token: token, length: length))
+                n &+= 1
             }
-            var returned = id
-            if inOrder {
-                returned = order[orderFront]
-                pendingBatch = returned == id ? nil : (id, length)
-                if returned != id { length = 0 }
-                orderFront = orderFront &+ 1 == Int(size) ? 0 : orderFront &+ 1
-            }
-            if singleDescriptors {
-                lastUsed &+= 1
-                if lastUsed == size { lastUsed = 0; usedBits ^= both }
-            } else {
-                var position = UInt32(lastUsed) &+ UInt32(descriptorsOfID[Int(returned)])
-                if position >= UInt32(size) { position &-= UInt32(size); usedBits ^= both }
-                lastUsed = UInt16(truncatingIfNeeded: position)
-            }
-            if writeEvent && (!inOrder || pendingBatch == nil) {
-                driverEvent.storeBytes(of: (lastUsed | (usedBits != 0 ? 0x8000 : 0)).littleEndian, as: UInt16.self)
-                GuestMemory.fullFence()
-            }
-            let token = Self.detach(returned, single: singleDescriptors, descriptorsOfID: descriptorsOfID,
-                                    tokenOfID: tokenOfID, nextFreeID: nextFreeID, freeID: &freeID, freeCount: &freeCount)
-            body(UsedBuffer(token: token, length: length))
-            n &+= 1
+            if runs && lastUsed == size { lastUsed = 0; usedBits ^= both }
         }
         if failure == nil && n == inFlight && n < max {
             let element = Int(lastUsed) &* 16
