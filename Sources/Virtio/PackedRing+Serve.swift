@@ -80,7 +80,9 @@ extension PackedRing {
             if _slowPath(advanced >= UInt32(size)) { advanced &-= UInt32(size); availBits ^= both; laps &+= 1 }
             availPosition = UInt16(truncatingIfNeeded: advanced)
             if announce {
-                let wrap: UInt16 = availBits == RingLayout.packedAvail ? 0x8000 : 0
+                // The wrap counter is 1 exactly when the lap's avail bits hold AVAIL (bit 7): moved
+                // to bit 15 with a shift rather than compared and selected.
+                let wrap = (availBits & RingLayout.packedAvail) &<< 8
                 RingMemory.store16(deviceEvent, 0, availPosition | wrap)
             }
             if decisionPerChain {

@@ -189,30 +189,45 @@ public final class PackedDriver {
         let both = RingLayout.packedAvail | RingLayout.packedUsed
         var flags = (buffer.deviceWritable ? RingLayout.write : 0)
             | (availWrap ? RingLayout.packedAvail : RingLayout.packedUsed)
-        var freeID = self.freeID, nextAvail = self.nextAvail, id = freeID
+        // The free-list head as an Int: the ID loaded for the next chain is then an index as
+        // it is, with no zero-extension and shift between one load and the next.
+        var freeID = Int(self.freeID), nextAvail = self.nextAvail, id = freeID
         var slot = orderFront &+ orderCount
         if slot >= Int(size) { slot &-= Int(size) }
-        for done in 0..<fits {
-            id = freeID
-            Self.write(ring, nextAvail, address: address, length: length, id: id)
-            freeID = nextFreeID[Int(id)]
-            tokenOfID[Int(id)] = firstToken &+ UInt32(truncatingIfNeeded: done)
-            descriptorsOfID[Int(id)] = 1
-            if inOrder {
-                order[slot] = id
-                slot = slot &+ 1 == Int(size) ? 0 : slot &+ 1
+        var done = 0
+        while done < fits {
+            // Up to the end of the ring in one run, so that the wrap is tested once per run
+            // rather than per chain.
+            let run = Swift.min(fits &- done, Int(size) &- Int(nextAvail))
+            let runEnd = done &+ run
+            var position = Int(nextAvail) &* 16
+            while done < runEnd {
+                id = freeID
+                freeID = Int(nextFreeID[id])
+                let d = ring.advanced(by: position)
+                d.storeBytes(of: address.littleEndian, as: UInt64.self)
+                d.storeBytes(of: length.littleEndian, toByteOffset: 8, as: UInt32.self)
+                d.storeBytes(of: UInt16(truncatingIfNeeded: id).littleEndian, toByteOffset: 12, as: UInt16.self)
+                tokenOfID[id] = firstToken &+ UInt32(truncatingIfNeeded: done)
+                descriptorsOfID[id] = 1
+                if inOrder {
+                    order[slot] = UInt16(truncatingIfNeeded: id)
+                    slot = slot &+ 1 == Int(size) ? 0 : slot &+ 1
+                }
+                GuestMemory.releaseFence()
+                d.storeBytes(of: flags.littleEndian, toByteOffset: 14, as: UInt16.self)
+                position &+= 16
+                done &+= 1
             }
-            GuestMemory.releaseFence()
-            ring.storeBytes(of: flags.littleEndian, toByteOffset: Int(nextAvail) &* 16 &+ 14, as: UInt16.self)
-            nextAvail &+= 1
+            nextAvail &+= UInt16(truncatingIfNeeded: run)
             if nextAvail == size { nextAvail = 0; flags ^= both }
         }
-        self.freeID = freeID
+        self.freeID = UInt16(truncatingIfNeeded: freeID)
         freeCount &-= fits
         orderCount &+= fits
         self.nextAvail = nextAvail
         availWrap = flags & RingLayout.packedAvail != 0
-        lastAdded = id
+        lastAdded = UInt16(truncatingIfNeeded: id)
         added &+= UInt32(truncatingIfNeeded: fits)
     }
 
@@ -304,43 +319,50 @@ public final class PackedDriver {
         // At most what is in flight: one more used descriptor is then a violation, checked once
         // after the loop rather than per buffer.
         let bound = Swift.min(max, inFlight)
-        while n < bound {
-            var id: UInt16, length: UInt32
-            if inOrder, let batch = pendingBatch {
-                (id, length) = batch
-            } else {
-                let element = Int(lastUsed) &* 16
-                guard load16(ring, element &+ 14) & both == usedBits else { break }
-                GuestMemory.acquireFence()
-                id = load16(ring, element &+ 12)
-                length = UInt32(littleEndian: ring.loadUnaligned(fromByteOffset: element &+ 8, as: UInt32.self))
-                guard id < size, descriptorsOfID[Int(id)] != 0 else {
-                    failure = "used buffer ID \(id) is not in flight"; break
+        // With one descriptor per buffer and no event to write after each, buffers are taken in
+        // runs up to the end of the ring: the wrap is then tested once per run, not per buffer.
+        let runs = singleDescriptors && !writeEvent
+        reclaiming: while n < bound {
+            let runEnd = runs ? Swift.min(bound, n &+ Int(size) &- Int(lastUsed)) : n &+ 1
+            while n < runEnd {
+                var id: UInt16, length: UInt32
+                if inOrder, let batch = pendingBatch {
+                    (id, length) = batch
+                } else {
+                    let element = Int(lastUsed) &* 16
+                    guard load16(ring, element &+ 14) & both == usedBits else { break reclaiming }
+                    GuestMemory.acquireFence()
+                    id = load16(ring, element &+ 12)
+                    length = UInt32(littleEndian: ring.loadUnaligned(fromByteOffset: element &+ 8, as: UInt32.self))
+                    guard id < size, descriptorsOfID[Int(id)] != 0 else {
+                        failure = "used buffer ID \(id) is not in flight"; break reclaiming
+                    }
                 }
+                var returned = id
+                if inOrder {
+                    returned = order[orderFront]
+                    pendingBatch = returned == id ? nil : (id, length)
+                    if returned != id { length = 0 }
+                    orderFront = orderFront &+ 1 == Int(size) ? 0 : orderFront &+ 1
+                }
+                if singleDescriptors {
+                    lastUsed &+= 1
+                    if !runs && lastUsed == size { lastUsed = 0; usedBits ^= both }
+                } else {
+                    var position = UInt32(lastUsed) &+ UInt32(descriptorsOfID[Int(returned)])
+                    if position >= UInt32(size) { position &-= UInt32(size); usedBits ^= both }
+                    lastUsed = UInt16(truncatingIfNeeded: position)
+                }
+                if writeEvent && (!inOrder || pendingBatch == nil) {
+                    driverEvent.storeBytes(of: (lastUsed | (usedBits != 0 ? 0x8000 : 0)).littleEndian, as: UInt16.self)
+                    GuestMemory.fullFence()
+                }
+                let token = Self.detach(returned, single: singleDescriptors, descriptorsOfID: descriptorsOfID,
+                                        tokenOfID: tokenOfID, nextFreeID: nextFreeID, freeID: &freeID, freeCount: &freeCount)
+                body(UsedBuffer(token: token, length: length))
+                n &+= 1
             }
-            var returned = id
-            if inOrder {
-                returned = order[orderFront]
-                pendingBatch = returned == id ? nil : (id, length)
-                if returned != id { length = 0 }
-                orderFront = orderFront &+ 1 == Int(size) ? 0 : orderFront &+ 1
-            }
-            if singleDescriptors {
-                lastUsed &+= 1
-                if lastUsed == size { lastUsed = 0; usedBits ^= both }
-            } else {
-                var position = UInt32(lastUsed) &+ UInt32(descriptorsOfID[Int(returned)])
-                if position >= UInt32(size) { position &-= UInt32(size); usedBits ^= both }
-                lastUsed = UInt16(truncatingIfNeeded: position)
-            }
-            if writeEvent && (!inOrder || pendingBatch == nil) {
-                driverEvent.storeBytes(of: (lastUsed | (usedBits != 0 ? 0x8000 : 0)).littleEndian, as: UInt16.self)
-                GuestMemory.fullFence()
-            }
-            let token = Self.detach(returned, single: singleDescriptors, descriptorsOfID: descriptorsOfID,
-                                    tokenOfID: tokenOfID, nextFreeID: nextFreeID, freeID: &freeID, freeCount: &freeCount)
-            body(UsedBuffer(token: token, length: length))
-            n &+= 1
+            if runs && lastUsed == size { lastUsed = 0; usedBits ^= both }
         }
         if failure == nil && n == inFlight && n < max {
             let element = Int(lastUsed) &* 16
