@@ -8,7 +8,8 @@ import Synchronization
 /// The queue is last in, first out: the newest request is the code running now, while old
 /// ones may belong to a phase the guest has left (a Linux boot passes through hundreds of
 /// short-lived hot spots). A full queue drops its oldest request, which goes back to the vCPU
-/// so its block can ask again if it stays hot.
+/// so its block can ask again if it stays hot. Quick requests waiting together compile as one
+/// batch (`takeBatch`), which costs less than compiling them one by one.
 ///
 /// The thread runs at a lower priority than the vCPU (`niceness`). On a host with a core to
 /// spare it gets that core all the same, but on a busy one it shared the vCPU's: in a kernel
@@ -94,19 +95,35 @@ final class CompileWorker: Sendable {
         done.wait()
     }
 
+    /// Quick requests compiled together at most (`LLVMCompiler.compile(_:codeGenStart:)`).
+    static let batchLimit = 4
+
+    /// The next compile: the newest request, and if it is quick, the newest other quick ones
+    /// waiting, up to `batchLimit`. An optimised request compiles alone.
+    static func takeBatch(from requests: inout [RegionRequest]) -> [RegionRequest] {
+        guard let newest = requests.popLast() else { return [] }
+        var batch = [newest]
+        guard newest.tier == .quick else { return batch }
+        var index = requests.count - 1
+        while index >= 0, batch.count < batchLimit {
+            if requests[index].tier == .quick { batch.append(requests.remove(at: index)) }
+            index -= 1
+        }
+        return batch
+    }
+
     private func loop(compiler: LLVMCompiler, notify: @Sendable () -> Void) {
         while true {
             wakeup.wait()
-            let next: RegionRequest? = queues.withLock { q in
+            let batch: [RegionRequest]? = queues.withLock { q in
                 if q.stopping { return nil }
-                return q.requests.popLast()
+                return Self.takeBatch(from: &q.requests)
             }
-            guard let request = next else {
-                if queues.withLock({ $0.stopping }) { break }
-                continue
-            }
-            let finished = compiler.timedCompile(request)
-            queues.withLock { $0.finished.append(finished) }
+            guard let batch else { break }
+            // A batch took several signals' requests; their wake-ups find the queue empty.
+            guard !batch.isEmpty else { continue }
+            let finished = compiler.timedCompile(batch)
+            queues.withLock { $0.finished.append(contentsOf: finished) }
             notify()
         }
         // Free code nobody will install.
