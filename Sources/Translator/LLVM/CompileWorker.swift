@@ -16,6 +16,7 @@ import Synchronization
 /// boot on a loaded 2-core host, the vCPU thread waited on the run queue about as long as the
 /// compile thread ran (2.0-2.4 s of a 5.3-5.6 s boot, against 0.1-0.2 s under --jit interp).
 final class CompileWorker: Sendable {
+    /// A compiled request; the times are its share of its batch's (`LLVMCompiler.timedCompile`).
     struct Finished: Sendable {
         var request: RegionRequest
         var result: Result<CompiledCode, JITError>
