@@ -61,18 +61,27 @@ import Testing
         compiler.remove(again[0])
     }
 
-    /// The newest request goes first with the newest other quick ones, up to the limit; an
-    /// optimised request waits for a compile of its own.
-    @Test func theNewestQuickRequestsFormABatch() {
-        let limit = CompileWorker.batchLimit
-        var requests = (0..<(limit + 2)).map { Self.request(slot: $0, amount: 1) }
-        requests[limit].tier = .optimized
+    /// From a queue at least `batchDepth` deep, the newest request goes first with the newest
+    /// other quick ones, up to the limit; an optimised request waits for a compile of its own.
+    @Test func theNewestQuickRequestsOfABackedUpQueueFormABatch() {
+        let limit = CompileWorker.batchLimit, depth = CompileWorker.batchDepth
+        var requests = (0..<depth).map { Self.request(slot: $0, amount: 1) }
+        requests[depth - 2].tier = .optimized
         let batch = CompileWorker.takeBatch(from: &requests)
-        let expected = [limit + 1] + Array((0..<limit).reversed().prefix(limit - 1))
+        let expected = [depth - 1] + Array((0..<(depth - 2)).reversed().prefix(limit - 1))
         #expect(batch.map(\.slot) == expected)
-        #expect(requests.count == 2)
-        #expect(requests.last?.slot == limit)
+        #expect(requests.count == depth - limit)
+        #expect(requests.last?.slot == depth - 2)
         let alone = CompileWorker.takeBatch(from: &requests)
-        #expect(alone.map(\.slot) == [limit])
+        #expect(alone.map(\.slot) == [depth - 2])
+    }
+
+    /// A shorter queue compiles its newest request alone, so it is installed as soon as it is
+    /// compiled.
+    @Test func aShortQueueCompilesItsNewestRequestAlone() {
+        var requests = (0..<(CompileWorker.batchDepth - 1)).map { Self.request(slot: $0, amount: 1) }
+        let batch = CompileWorker.takeBatch(from: &requests)
+        #expect(batch.map(\.slot) == [CompileWorker.batchDepth - 2])
+        #expect(requests.count == CompileWorker.batchDepth - 2)
     }
 }
