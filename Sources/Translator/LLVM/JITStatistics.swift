@@ -38,7 +38,8 @@ public struct JITStatistics: Sendable {
     /// The part of `compileCPUNanoseconds` spent on optimised recompiles, and how many there were.
     public var optimizedCompileCPUNanoseconds: UInt64 = 0
     public var optimizedCompiles = 0
-    /// Wall time of each compile (lowering, optimisation and code generation), in nanoseconds.
+    /// Wall time of each compile (lowering, optimisation and code generation), in nanoseconds;
+    /// each region of a batch compiled together counts an equal share of the batch's.
     public var compileNanoseconds: [UInt64] = []
 
     /// The median and 99th percentile compile latency in nanoseconds (0 when none).

@@ -33,6 +33,8 @@ extension JITTier {
         let key = RegionRequest.Key(physicalPC: entryBlock.physicalPC, flags: flags, codeHash: Self.hash(blocks))
         var request = RegionRequest(slot: slot, key: key, blocks: blocks, generation: cache.generation, blockIndices: chosen)
         request.zeroSlot = zeroSlot
+        request.serial = formedRegions
+        formedRegions += 1
         if flags & CPUContext.untranslatedDataFlag != 0 { request.directRAM = ram }
         if Self.indirectLookupWorks {
             request.indirect = IndirectLookup(jumpCache: UInt(bitPattern: cache.jumpCache), ops: UInt(bitPattern: cache.ops),

@@ -59,6 +59,8 @@ final class JITTier {
     private var seenGeneration: UInt64
     private var seenInvalidations: UInt64
     var statistics = JITStatistics()
+    /// Regions formed so far (`RegionRequest.serial`).
+    var formedRegions: UInt64 = 0
     /// The main RAM bank, for regions of modes without data address translation.
     let ram: DirectRAM
     /// The guest's always-zero slot (`GuestFrontEnd.zeroSlot`).

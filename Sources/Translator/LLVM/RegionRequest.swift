@@ -44,8 +44,12 @@ struct RegionRequest: Sendable {
     /// The slot that always reads zero (`GuestFrontEnd.zeroSlot`).
     var zeroSlot: Int?
 
+    /// The tier's count of requests formed before this one: a slot is reused while code of a
+    /// batch it was compiled in may still be loaded, so the slot alone does not name a symbol.
+    var serial: UInt64 = 0
+
     /// The symbol of the compiled function.
-    var symbol: String { "xemu_region_\(slot)_\(generation)" }
+    var symbol: String { "xemu_region_\(slot)_\(generation)_\(serial)" }
 }
 
 /// The host addresses compiled code needs to continue an indirect jump in compiled code: the
