@@ -371,6 +371,21 @@ final class JITTier {
         cache.ops[entryOp].imm = Int64(request.slot)
         entries[request.slot] = UInt64(UInt(bitPattern: unsafeBitCast(code.function, to: UnsafeRawPointer.self)))
         statistics.installedRegions += 1
+        restartCounts(ofMembers: request, cache: cache)
+    }
+
+    /// The blocks a newly installed region lowers past its entry start their counts again. They
+    /// kept counting while the region was queued, and the exec loop may resume at one of them
+    /// once more in the interpreter (when the install lands while it is next): a count run
+    /// down by then asked for a region the installed one already covers. A member still
+    /// entered from outside the region asks again after a whole fresh count.
+    private func restartCounts(ofMembers request: RegionRequest, cache: TranslationCache) {
+        for block in request.blockIndices.dropFirst() {
+            let first = Int(cache.blocks[Int(block)].firstOp)
+            if cache.ops[first].code == .profile, cache.ops[first].imm <= Self.pendingCount / 2 {
+                cache.ops[first].imm = profileCount
+            }
+        }
     }
 
     // MARK: Requests in the compile queue
