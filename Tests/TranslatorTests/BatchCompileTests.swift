@@ -73,7 +73,17 @@ import Testing
         #expect(requests.count == depth - limit)
         #expect(requests.last?.slot == depth - 2)
         let alone = CompileWorker.takeBatch(from: &requests)
-        #expect(alone.map(\.slot) == [depth - 2])
+        #expect(alone.map(\.slot) == [depth - limit - 2])
+    }
+
+    /// A quick request (code still interpreted) compiles before a newer optimised one (code
+    /// already compiled), which waits until no quick request is left.
+    @Test func quickRequestsCompileBeforeNewerOptimisedOnes() {
+        var requests = [Self.request(slot: 0, amount: 1), Self.request(slot: 1, amount: 1, tier: .optimized),
+                        Self.request(slot: 2, amount: 1), Self.request(slot: 3, amount: 1, tier: .optimized)]
+        var order: [Int] = []
+        while case let batch = CompileWorker.takeBatch(from: &requests), !batch.isEmpty { order += batch.map(\.slot) }
+        #expect(order == [2, 0, 3, 1])
     }
 
     /// A shorter queue compiles its newest request alone, so it is installed as soon as it is

@@ -106,12 +106,19 @@ final class CompileWorker: Sendable {
     /// anyway, and its oldest requests are about to be dropped.
     static let batchDepth = 8
 
-    /// The next compile: the newest request, and if it is quick and at least `batchDepth`
-    /// requests wait, the newest other quick ones waiting, up to `batchLimit`. An optimised
-    /// request compiles alone.
+    /// The next compile: the newest quick request (the newest optimised one when none is
+    /// quick), and if it is quick and at least `batchDepth` requests wait, the newest other
+    /// quick ones waiting, up to `batchLimit`. An optimised request compiles alone.
+    ///
+    /// Quick requests go first: they are code still interpreted, while an optimised recompile
+    /// only speeds up code already compiled, and takes about five times as long. With
+    /// recompiles from 1 M instructions, a kernel boot queued 174 of them (more than half the
+    /// compile thread's time); quick first, the boot took 2.83 s against 2.96 s (medians of 7
+    /// interleaved runs; QEMU 2.82 s), and the compute benchmark 0.63 s against 0.62 s.
     static func takeBatch(from requests: inout [RegionRequest]) -> [RegionRequest] {
         let depth = requests.count
-        guard let newest = requests.popLast() else { return [] }
+        guard !requests.isEmpty else { return [] }
+        let newest = requests.remove(at: requests.lastIndex { $0.tier == .quick } ?? requests.count - 1)
         var batch = [newest]
         guard newest.tier == .quick, depth >= batchDepth else { return batch }
         var index = requests.count - 1
