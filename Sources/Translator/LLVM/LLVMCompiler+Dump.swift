@@ -1,7 +1,8 @@
 import Foundation
 
 /// `XEMU_JIT_DUMP=DIR`: every compiled region's IR as it goes to code generation (after the
-/// tier's passes) in `DIR/SYMBOL.ll`, and one line per region in `DIR/regions.txt` (symbol,
+/// tier's passes) in `DIR/SYMBOL.ll` (a batch's regions in the file of its first), and one
+/// line per region in `DIR/regions.txt` (symbol,
 /// tier, host entry address, guest PCs of its blocks), so a profile's anonymous JIT addresses
 /// can be matched to regions and their IR fed to `llc` to see the machine code.
 extension LLVMCompiler {
